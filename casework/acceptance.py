@@ -1,0 +1,225 @@
+"""Provides the rules checked when a window accepts a case (pure functions).
+
+Sources (domain-china.md §1.8, §6.2): an item delegated down (下放) must be refused above from
+the delegation's effective date, judged by the rules of the case's own date; a cancelled
+certificate (证明事项清理, 国办发〔2020〕42号) must never be demanded again; a fee only on a
+charged item and never above the published standard (擅自收费 is a listed e-supervision
+violation). 容缺受理 may waive only non-key materials (common practice, inferred).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from casework.catalog import Delegation, Item
+from casework.codes import LEVELS
+from casework.errors import (
+    CertificateCancelled,
+    FeeNotAllowed,
+    ItemNotAvailable,
+    KeyMaterialMissing,
+    MaterialNotListed,
+)
+from casework.money import parse_yuan
+
+__all__ = [
+    "CENTER_NAMES",
+    "check_acceptance",
+    "check_fee",
+    "check_item_available",
+    "check_materials",
+]
+
+CENTER_NAMES = {
+    "prefecture": "州政务服务中心",
+    "county": "县（市）政务服务中心",
+    "township": "乡镇（街道）便民服务中心",
+}
+_GO_TO = {
+    "prefecture": "请到州政务服务中心办理",
+    "county": "请到县（市）政务服务中心办理",
+    "township": "请到户籍所在乡镇（街道）便民服务中心办理",
+}
+_GO_TO_EN = {
+    "prefecture": "send the citizen to the prefecture service center",
+    "county": "send the citizen to the county service center",
+    "township": "send the citizen to the township service center where they are registered",
+}
+
+
+def _where(levels: Iterable[str]) -> tuple[str, str]:
+    ordered = [level for level in reversed(list(LEVELS)) if level in set(levels)]
+    if not ordered:
+        return "not handled anywhere on that date", "该日期无受理层级，请咨询上级政务服务中心"
+    return _GO_TO_EN[ordered[0]], _GO_TO[ordered[0]]
+
+
+def _delegated_away(item: Item, level: str, on_date: date) -> Delegation | None:
+    active = [d for d in item.delegations if d.from_level == level and d.in_force(on_date)]
+    return active[-1] if active else None
+
+
+def _ended_delegation(item: Item, level: str, on_date: date) -> Delegation | None:
+    ended = [
+        d
+        for d in item.delegations
+        if d.to_level == level and d.effective_until and d.effective_until < on_date
+    ]
+    return ended[-1] if ended else None
+
+
+def _check_in_force(item: Item, on_date: date) -> None:
+    if item.in_force(on_date):
+        return
+    if item.valid_from and on_date < item.valid_from:
+        raise ItemNotAvailable(
+            f"item {item.code} takes effect on {item.valid_from.isoformat()}; it cannot be "
+            "accepted yet",
+            message_zh=f"事项“{item.name}”自{item.valid_from.isoformat()}起施行，目前尚不能受理",
+            code="item_not_in_force",
+            field="item_code",
+        )
+    until = item.valid_until.isoformat() if item.valid_until else ""
+    raise ItemNotAvailable(
+        f"item {item.code} was withdrawn from the catalog after {until}",
+        message_zh=f"事项“{item.name}”已于{until}后停止办理",
+        code="item_not_in_force",
+        field="item_code",
+    )
+
+
+def _not_here(item: Item, level: str, on_date: date) -> ItemNotAvailable:
+    go_en, go_zh = _where(item.implementing_levels(on_date))
+    away, ended = _delegated_away(item, level, on_date), _ended_delegation(item, level, on_date)
+    if away is not None:
+        when = away.effective_from.isoformat()
+        return ItemNotAvailable(
+            f"item {item.code} was delegated from {level} to {away.to_level} on {when}; {go_en}",
+            message_zh=f"该事项已于{when}下放至{CENTER_NAMES[away.to_level]}办理，{go_zh}",
+            code="item_delegated_away",
+            field="item_code",
+        )
+    if ended is not None and ended.effective_until is not None:
+        when = ended.effective_until.isoformat()
+        return ItemNotAvailable(
+            f"the delegation of item {item.code} to {level} ended on {when}; {go_en}",
+            message_zh=f"该事项下放至{CENTER_NAMES[level]}已于{when}终止，{go_zh}",
+            code="item_delegation_ended",
+            field="item_code",
+        )
+    return ItemNotAvailable(
+        f"item {item.code} is not handled at {level} level; {go_en}",
+        message_zh=f"该事项不在{CENTER_NAMES[level]}办理，{go_zh}",
+        code="item_not_at_level",
+        field="item_code",
+    )
+
+
+def check_item_available(item: Item, *, center_level: str, on_date: date) -> None:
+    """Check that a center of ``center_level`` may accept ``item`` on ``on_date``.
+
+    Raises:
+        ItemNotAvailable: Not in force, not implemented at this level, or delegated away on
+            that date; the message names where the citizen should go.
+    """
+    _check_in_force(item, on_date)
+    if center_level not in item.implementing_levels(on_date):
+        raise _not_here(item, center_level, on_date)
+
+
+def check_materials(
+    item: Item, *, required: Iterable[str] = (), missing: Iterable[str] = ()
+) -> None:
+    """Check the materials a clerk marks as required, and those accepted as missing (容缺).
+
+    Raises:
+        MaterialNotListed: A material not on the item's published list.
+        CertificateCancelled: A cancelled certificate marked as required.
+        KeyMaterialMissing: A key material in ``missing``.
+    """
+    for name in (*required, *missing):
+        if item.material(name) is None:
+            raise MaterialNotListed(
+                f"material {name!r} is not on the list of item {item.code}; do not ask for it",
+                message_zh=f"“{name}”不在该事项的申请材料清单中，不得要求申请人提供",
+                field="required_materials",
+            )
+    for name in required:
+        if item.material(name).certificate == "cancelled":  # type: ignore[union-attr]
+            raise CertificateCancelled(
+                f"certificate {name!r} was cancelled and must never be demanded",
+                message_zh=f"“{name}”属于已取消的证明事项，不得要求申请人提供",
+                field="required_materials",
+            )
+    for name in missing:
+        if item.material(name).key:  # type: ignore[union-attr]
+            raise KeyMaterialMissing(
+                f"{name!r} is a key material; the case cannot be accepted while it is missing",
+                message_zh=f"“{name}”为关键材料，缺少时不能容缺受理",
+                field="missing_materials",
+            )
+
+
+def check_fee(item: Item, fee_yuan: object) -> None:
+    """Check a fee against the item's charged flag and published standard.
+
+    Args:
+        item: The item.
+        fee_yuan: Amount in 元 (Decimal, int or string; floats are refused).
+
+    Raises:
+        FeeNotAllowed: Not a valid amount, a fee on a free item, or above the standard.
+    """
+    fee = parse_yuan(fee_yuan)
+    if fee is None:
+        raise FeeNotAllowed(
+            f"fee {fee_yuan!r} is not an amount in yuan (Decimal or text, at most 2 decimals)",
+            message_zh=f"收费金额 {fee_yuan} 格式错误",
+            code="fee_invalid_amount",
+            field="fee_yuan",
+        )
+    if fee and not item.charged:
+        raise FeeNotAllowed(
+            f"item {item.code} is free; charging {fee} yuan is not allowed",
+            message_zh=f"该事项不收费，不得收取 {fee} 元",
+            code="fee_on_free_item",
+            field="fee_yuan",
+        )
+    if fee > item.fee_standard_yuan:
+        raise FeeNotAllowed(
+            f"fee {fee} yuan is above the standard of item {item.code} "
+            f"({item.fee_standard_yuan} yuan)",
+            message_zh=f"收费 {fee} 元超过收费标准 {item.fee_standard_yuan} 元",
+            code="fee_above_standard",
+            field="fee_yuan",
+        )
+
+
+def check_acceptance(
+    item: Item,
+    *,
+    center_level: str,
+    on_date: date,
+    required_materials: Iterable[str] = (),
+    fee_yuan: object = 0,
+    missing_materials: Iterable[str] = (),
+) -> None:
+    """Check every acceptance rule for one case; return quietly when all hold.
+
+    Args:
+        item: The catalog item, from the catalog version in force at the center.
+        center_level: ``"prefecture"``, ``"county"`` or ``"township"``.
+        on_date: The acceptance date (China time); delegations are judged by this date.
+        required_materials: Material names the clerk marks as required.
+        fee_yuan: Fee to charge, in 元.
+        missing_materials: Materials accepted as missing (容缺受理).
+
+    Raises:
+        ItemNotAvailable: See :func:`check_item_available`.
+        MaterialNotListed, CertificateCancelled, KeyMaterialMissing: See :func:`check_materials`.
+        FeeNotAllowed: See :func:`check_fee`.
+    """
+    check_item_available(item, center_level=center_level, on_date=on_date)
+    check_materials(item, required=tuple(required_materials), missing=tuple(missing_materials))
+    check_fee(item, fee_yuan)

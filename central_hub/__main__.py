@@ -1,0 +1,7 @@
+"""Allows `python -m central_hub`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

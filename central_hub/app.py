@@ -1,0 +1,51 @@
+"""Provides the hub's ASGI application (Starlette), served by uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from .endpoints import Endpoints
+from .home import HubHome, open_home
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("central_hub")
+
+
+def create_app(home: HubHome | Path, *, forward_interval: float = 30.0) -> Starlette:
+    """Builds the app for one hub home.
+
+    Args:
+        forward_interval: seconds between background forwarding rounds on a linked county
+            hub (0 disables them; `central-hub forward` runs one by hand).
+    """
+    hub = home if isinstance(home, HubHome) else open_home(home)
+    endpoints = Endpoints(hub)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        task = None
+        if forward_interval > 0 and hub.config.tier == "county":
+            task = asyncio.create_task(endpoints.forward_forever(forward_interval))
+        yield
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    routes = [
+        Route("/v1/hub", endpoints.hub_info, methods=["GET"]),
+        Route("/v1/enroll", endpoints.enroll, methods=["POST"]),
+        Route("/v1/batches", endpoints.submit_batch, methods=["POST"]),
+        Route("/v1/nodes/{node_id}/cursor", endpoints.cursor, methods=["GET"]),
+        Route("/v1/registrations", endpoints.register_forwarded, methods=["POST"]),
+        Route("/healthz", endpoints.health, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,204 @@
+"""Provides the `central-hub` command line.
+
+Every command takes --home (or CENTRAL_HUB_HOME); --json prints one JSON object; a failure
+prints one English line on stderr and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from sync_protocol import SUITES, HubClient, ProtocolError
+
+from .errors import HubError
+from .home import HubHome, init_home, open_home
+
+__all__ = ["main"]
+
+Handler = Callable[[argparse.Namespace], Any]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result = args.handler(args)
+    except (HubError, ProtocolError) as exc:
+        print(f"central-hub: error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, HubError) else 4
+    except KeyboardInterrupt:
+        return 130
+    if result is not None:
+        _print(result, as_json=args.json)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="central-hub", description="County or prefecture hub.")
+    parser.set_defaults(handler=lambda _a: parser.print_help(), json=False)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home",
+        type=Path,
+        default=os.environ.get("CENTRAL_HUB_HOME"),
+        help="hub home folder (default: $CENTRAL_HUB_HOME)",
+    )
+    common.add_argument("--json", action="store_true", help="print one JSON object")
+    sub = parser.add_subparsers(title="commands")
+
+    p = sub.add_parser("init", parents=[common], help="create a hub home")
+    p.add_argument("--tier", choices=("county", "prefecture"), required=True)
+    p.add_argument("--org-code", required=True, help="6-digit GB/T 2260 code, e.g. 513431")
+    p.add_argument("--name", required=True)
+    p.add_argument("--database-url", default="", help="SQLAlchemy URL (default: SQLite file)")
+    p.add_argument(
+        "--suite",
+        choices=SUITES,
+        default=SUITES[0],
+        help="cipher suite nodes seal to (the second is post-quantum hybrid)",
+    )
+    p.set_defaults(handler=_init)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the hub over HTTP")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8400)
+    p.add_argument(
+        "--forward-interval",
+        type=float,
+        default=30.0,
+        help="seconds between forwarding rounds (county; 0 = off)",
+    )
+    p.set_defaults(handler=_serve)
+
+    p = sub.add_parser("enroll-code", parents=[common], help="issue a one-time enrollment code")
+    p.add_argument("--center", required=True, help="the center's (or county's) org code")
+    p.set_defaults(handler=_enroll_code)
+
+    p = sub.add_parser("link", parents=[common], help="enroll this county hub with its prefecture")
+    p.add_argument("--upstream", required=True, help="the prefecture hub's URL")
+    p.add_argument("--code", required=True)
+    p.set_defaults(handler=_link)
+
+    p = sub.add_parser("forward", parents=[common], help="one forwarding round to the prefecture")
+    p.set_defaults(handler=_forward)
+
+    p = sub.add_parser("report", parents=[common], help="cases by category per org unit")
+    p.add_argument("--since", default="", help="accepted on or after (YYYY-MM-DD)")
+    p.add_argument("--until", default="", help="accepted before (YYYY-MM-DD)")
+    p.set_defaults(handler=_report)
+    return parser
+
+
+def _home_path(args: argparse.Namespace) -> Path:
+    if not args.home:
+        raise HubError("no hub home: pass --home DIR or set CENTRAL_HUB_HOME")
+    return Path(args.home)
+
+
+def _open(args: argparse.Namespace) -> HubHome:
+    return open_home(_home_path(args))
+
+
+def _init(args: argparse.Namespace) -> dict[str, Any]:
+    home = init_home(
+        _home_path(args),
+        tier=args.tier,
+        org_code=args.org_code,
+        name=args.name,
+        database_url=args.database_url,
+        preferred_suite=args.suite,
+    )
+    info = home.info()
+    home.close()
+    return {
+        "hub_id": info.hub_id,
+        "tier": info.tier,
+        "org_code": info.org_code,
+        "sign_key_id": home.signing.public.key_id,
+        "home": str(home.path),
+    }
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(_open(args), forward_interval=args.forward_interval)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+def _enroll_code(args: argparse.Namespace) -> dict[str, Any]:
+    from .enrollment import CODE_LIFETIME, issue_code
+
+    home = _open(args)
+    code = issue_code(home, center_code=args.center)
+    return {"code": code, "center": args.center, "valid_days": CODE_LIFETIME.days}
+
+
+def _link(args: argparse.Namespace) -> dict[str, Any]:
+    from .forward import link_upstream
+
+    home = _open(args)
+    if home.config.tier != "county":
+        raise HubError("only a county hub links to a prefecture")
+    with HubClient(args.upstream) as client:
+        info = link_upstream(home, client, args.code)
+    return {"linked_to": info.hub_id, "name": info.name, "url": args.upstream}
+
+
+def _forward(args: argparse.Namespace) -> dict[str, Any]:
+    from .forward import forward_round, upstream_of
+
+    home = _open(args)
+    url, _ = upstream_of(home)
+    with HubClient(url) as client:
+        report = forward_round(home, client)
+    return asdict(report)
+
+
+def _report(args: argparse.Namespace) -> dict[str, Any]:
+    from .reports import CATEGORY_LABELS, case_report
+
+    home = _open(args)
+    rows = case_report(home, since=args.since, until=args.until)
+    return {
+        "hub_id": home.config.hub_id,
+        "rows": [
+            asdict(row)
+            | {
+                "category_label": CATEGORY_LABELS.get(row.category, row.category),
+                "completion_rate": round(row.completion_rate, 4),
+            }
+            for row in rows
+        ],
+    }
+
+
+def _print(result: Any, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    if isinstance(result, dict) and "rows" in result:
+        _print_table(result["rows"])
+        return
+    for key, value in result.items():
+        print(f"{key}: {value}")
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    header = f"{'单位代码':<10} {'单位':<16} {'类别':<10} {'受理':>6} {'办结':>6} {'办结率':>7}"
+    print(header)
+    for row in rows:
+        print(
+            f"{row['org_code']:<12} {row['org_name']:<16} {row['category_label']:<10} "
+            f"{row['accepted']:>6} {row['completed']:>6} {row['completion_rate']:>7.1%}"
+        )
+    if not rows:
+        print("(no cases yet)")

@@ -1,0 +1,113 @@
+"""Provides the hub's HTTP endpoints: thin shells over enrollment, ingest and forwarding.
+
+Every refusal is a JSON body {"error": {"code", "message", "hint"}} with a status that
+says who must act; CPU and disk work runs in the thread pool, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from sync_protocol import MAX_BODY_SIZE, HubClient, MalformedInput, ProtocolError, parse_json
+
+from .enrollment import accept_forwarded_registration, redeem_code
+from .errors import HubError
+from .forward import forward_round, upstream_of
+from .home import HubHome
+from .ingest import Decision, Ingestor
+
+__all__ = ["Endpoints"]
+
+log = logging.getLogger("central_hub")
+# A sealed batch is at most its compressed body plus framing; this bounds what we read.
+MAX_REQUEST_BYTES = MAX_BODY_SIZE + 64 * 1024
+
+
+def _error(exc: ProtocolError | HubError) -> JSONResponse:
+    return JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
+
+
+class Endpoints:
+    def __init__(self, home: HubHome) -> None:
+        self.home = home
+        self.ingestor = Ingestor(home)
+
+    async def hub_info(self, _request: Request) -> JSONResponse:
+        return JSONResponse({"hub": self.home.info().sign(self.home.signing).to_dict()})
+
+    async def health(self, _request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "hub_id": self.home.config.hub_id})
+
+    async def enroll(self, request: Request) -> JSONResponse:
+        try:
+            body = await _json_body(request)
+            answer = await run_in_threadpool(
+                redeem_code, self.home, str(body.get("code", "")), body.get("registration")
+            )
+        except (ProtocolError, HubError) as exc:
+            log.warning("enrollment refused: %s", exc)
+            return _error(exc)
+        return JSONResponse(answer)
+
+    async def submit_batch(self, request: Request) -> JSONResponse:
+        try:
+            blob = await _bounded_body(request)
+            result = await run_in_threadpool(self.ingestor.ingest, blob)
+        except (ProtocolError, HubError) as exc:
+            log.warning("batch refused: %s", exc)
+            return _error(exc)
+        status = 202 if result.decision is Decision.HOLD else 200
+        return JSONResponse({"receipt": result.receipt.to_dict()}, status_code=status)
+
+    async def cursor(self, request: Request) -> JSONResponse:
+        node_id = request.path_params["node_id"]
+        document = await run_in_threadpool(self.ingestor.cursor, node_id)
+        return JSONResponse({"cursor": document.to_dict()})
+
+    async def register_forwarded(self, request: Request) -> JSONResponse:
+        try:
+            body = await _json_body(request)
+            await run_in_threadpool(
+                accept_forwarded_registration, self.home, body.get("registration")
+            )
+        except (ProtocolError, HubError) as exc:
+            log.warning("forwarded registration refused: %s", exc)
+            return _error(exc)
+        return JSONResponse({"status": "registered"})
+
+    async def forward_forever(self, interval: float) -> None:
+        """Background store-and-forward; failures are logged and retried next round."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await run_in_threadpool(self._forward_once)
+            except (ProtocolError, HubError) as exc:
+                log.warning("forwarding round failed: %s", exc)
+
+    def _forward_once(self) -> None:
+        url, _ = upstream_of(self.home)
+        with HubClient(url, attempts=1) as client:
+            forward_round(self.home, client)
+
+
+async def _bounded_body(request: Request) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            raise MalformedInput(f"request body is over {MAX_REQUEST_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    body = parse_json(await _bounded_body(request), what="request body")
+    if not isinstance(body, dict):
+        raise MalformedInput("request body must be a JSON object")
+    return body

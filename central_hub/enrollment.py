@@ -1,0 +1,180 @@
+"""Provides enrollment at a hub: one-time codes, node registration, and the node
+registrations a county hub passes up to its prefecture."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from sync_protocol import (
+    NodeRegistration,
+    SignedDocument,
+    VerifyKey,
+    b64decode,
+    enrollment_proof,
+    format_timestamp,
+    sign_document,
+    verify_document,
+)
+
+from .errors import EnrollmentRefused
+from .home import HubHome
+from .store import enroll_codes, nodes
+
+__all__ = [
+    "CODE_LIFETIME",
+    "accept_forwarded_registration",
+    "issue_code",
+    "redeem_code",
+    "sign_registration",
+]
+
+CODE_LIFETIME = timedelta(days=14)
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode("utf-8")).hexdigest()
+
+
+def issue_code(home: HubHome, *, center_code: str, now: datetime | None = None) -> str:
+    """Issues a one-time enrollment code for one service center (or a county hub)."""
+    _check_center_in_scope(home, center_code)
+    now = now or datetime.now(UTC)
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+    code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+    with home.engine.begin() as conn:
+        conn.execute(
+            enroll_codes.insert().values(
+                code_hash=_hash(code),
+                center_code=center_code,
+                created_at=format_timestamp(now),
+                expires_at=format_timestamp(now + CODE_LIFETIME),
+            )
+        )
+    return code
+
+
+def redeem_code(home: HubHome, code: str, registration_obj: Any) -> dict[str, Any]:
+    """Enrolls a node with a one-time code; returns the hub's signed info and the proof.
+
+    Raises:
+        EnrollmentRefused: unknown, used or expired code, or one issued for another center.
+        MalformedInput: the registration is not well formed.
+    """
+    registration = NodeRegistration.from_dict(registration_obj)
+    now = format_timestamp(datetime.now(UTC))
+    with home.engine.begin() as conn:
+        row = conn.execute(
+            sa.select(enroll_codes).where(enroll_codes.c.code_hash == _hash(code))
+        ).first()
+        _check_code(row, registration, now)
+        conn.execute(
+            enroll_codes.update()
+            .where(enroll_codes.c.code_hash == _hash(code))
+            .values(used_at=now, used_by=registration.node_id)
+        )
+        _insert_node(conn, registration, registered_via="", now=now)
+    info = home.info().sign(home.signing)
+    return {
+        "hub": info.to_dict(),
+        "proof": enrollment_proof(code.strip().upper(), info.body, registration.to_dict()),
+    }
+
+
+def _check_code(row: Any, registration: NodeRegistration, now: str) -> None:
+    if row is None:
+        raise EnrollmentRefused(
+            "unknown enrollment code", hint="check the code, or ask the hub admin for a new one"
+        )
+    if row.used_at is not None:
+        raise EnrollmentRefused(
+            f"enrollment code was already used on {row.used_at}",
+            hint="each code enrolls one machine; ask the hub admin for a new one",
+        )
+    if row.expires_at < now:
+        raise EnrollmentRefused(f"enrollment code expired on {row.expires_at}")
+    if row.center_code != registration.center_code:
+        raise EnrollmentRefused(
+            f"this code was issued for center {row.center_code}, not {registration.center_code}"
+        )
+
+
+def _check_center_in_scope(home: HubHome, center_code: str) -> None:
+    """A county enrolls its own centers; a prefecture its centers and counties."""
+    scope = home.config.org_code if home.config.tier == "county" else home.config.org_code[:4]
+    if not (center_code.isdigit() and len(center_code) in (6, 9)):
+        raise EnrollmentRefused(f"center code {center_code!r} must have 6 or 9 digits")
+    if not center_code.startswith(scope):
+        raise EnrollmentRefused(
+            f"center {center_code} is outside this hub's area ({home.config.org_code})"
+        )
+
+
+def _insert_node(
+    conn: sa.Connection, registration: NodeRegistration, *, registered_via: str, now: str
+) -> None:
+    existing = conn.execute(
+        sa.select(nodes.c.sign_key).where(nodes.c.node_id == registration.node_id)
+    ).first()
+    values = {
+        "kind": registration.kind,
+        "center_code": registration.center_code,
+        "name": registration.name,
+        "sign_key": registration.sign_key,
+        "seal_suite": registration.seal_suite,
+        "seal_key": registration.seal_key,
+        "registered_via": registered_via,
+        "registration": json.dumps(registration.to_dict(), ensure_ascii=False),
+    }
+    if existing is None:
+        conn.execute(nodes.insert().values(node_id=registration.node_id, enrolled_at=now, **values))
+    elif existing.sign_key != registration.sign_key:
+        raise EnrollmentRefused(
+            f"node {registration.node_id} is already enrolled with another key",
+            hint="a replaced PC enrolls as a new node; revoke the old one",
+        )
+
+
+def sign_registration(home: HubHome, registration: dict[str, Any]) -> SignedDocument:
+    """A county's statement to its prefecture that it enrolled this node."""
+    return sign_document("node_registration", registration, home.signing)
+
+
+def accept_forwarded_registration(home: HubHome, doc_obj: Any) -> None:
+    """Registers a node that a linked county hub enrolled and vouches for.
+
+    Raises:
+        EnrollmentRefused: the sender is not a linked county, or the node is outside it.
+        BadSignature, MalformedInput.
+    """
+    doc = SignedDocument.from_dict(doc_obj)
+    with home.engine.begin() as conn:
+        county = conn.execute(
+            sa.select(nodes).where(nodes.c.kind == "hub", nodes.c.revoked_at.is_(None))
+        ).all()
+        by_key = {VerifyKey(b64decode(row.sign_key, what="key")).key_id: row for row in county}
+        sender = by_key.get(doc.signer_key_id)
+        if sender is None:
+            raise EnrollmentRefused("registration is not signed by a linked county hub")
+        body = verify_document(
+            doc, VerifyKey(b64decode(sender.sign_key, what="key")), kind="node_registration"
+        )
+        registration = NodeRegistration.from_dict(body)
+        if registration.kind != "node" or not registration.center_code.startswith(
+            sender.center_code
+        ):
+            raise EnrollmentRefused(
+                f"county {sender.center_code} cannot register center {registration.center_code}"
+            )
+        _insert_node(
+            conn,
+            registration,
+            registered_via=sender.node_id,
+            now=format_timestamp(datetime.now(UTC)),
+        )

@@ -1,0 +1,149 @@
+"""Provides the hub home: its configuration, its keys and its store, in one folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from sync_protocol import (
+    SUITE_MLKEM768_X25519,
+    SUITE_X25519,
+    HubInfo,
+    SealPrivateKey,
+    SigningKey,
+    b64decode,
+    b64encode,
+    format_timestamp,
+)
+
+from .errors import AlreadyInitialized, HubError, NotInitialized
+from .store import create_engine_for
+
+__all__ = ["HubConfig", "HubHome", "init_home", "open_home"]
+
+CONFIG_FILE = "hub.json"
+KEY_FILE = "keys/hub-keys.json"
+TIERS = ("county", "prefecture")
+
+
+@dataclass(frozen=True, slots=True)
+class HubConfig:
+    """The hub's settings, from hub.json."""
+
+    hub_id: str
+    tier: str
+    """"county" or "prefecture"."""
+    org_code: str
+    name: str
+    database_url: str
+    created_at: str
+    preferred_suite: str = SUITE_X25519
+    """The suite nodes seal to; a prefecture may choose the post-quantum hybrid."""
+
+
+@dataclass(slots=True)
+class HubHome:
+    path: Path
+    config: HubConfig
+    signing: SigningKey
+    sealing: dict[str, SealPrivateKey]
+    """Our sealing private keys by key id (every suite, and rotated keys still in use)."""
+    engine: sa.Engine = field(repr=False)
+
+    def info(self) -> HubInfo:
+        current = {key.suite: b64encode(key.public.raw) for key in self.sealing.values()}
+        return HubInfo(
+            hub_id=self.config.hub_id,
+            tier=self.config.tier,
+            org_code=self.config.org_code,
+            name=self.config.name,
+            sign_key=b64encode(self.signing.public.raw),
+            seal_keys=current,
+            preferred_suite=self.config.preferred_suite,
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def init_home(
+    path: Path,
+    *,
+    tier: str,
+    org_code: str,
+    name: str,
+    database_url: str = "",
+    preferred_suite: str = SUITE_X25519,
+) -> HubHome:
+    """Creates a hub home with fresh keys and an empty store.
+
+    Raises:
+        AlreadyInitialized: a hub home is already there.
+        HubError: a bad tier or org code.
+    """
+    if tier not in TIERS:
+        raise HubError(f"tier must be one of {', '.join(TIERS)}, not {tier!r}")
+    if not (org_code.isdigit() and len(org_code) == 6):
+        raise HubError(f"org code {org_code!r} must be a 6-digit GB/T 2260 code, e.g. 513431")
+    if (path / CONFIG_FILE).exists():
+        raise AlreadyInitialized(f"a hub home already exists at {path}")
+    path.mkdir(parents=True, exist_ok=True)
+    config = HubConfig(
+        hub_id=f"{tier}-{org_code}",
+        tier=tier,
+        org_code=org_code,
+        name=name,
+        database_url=database_url or f"sqlite:///{(path / 'hub.db').resolve()}",
+        created_at=format_timestamp(datetime.now(UTC)),
+        preferred_suite=preferred_suite,
+    )
+    _write_keys(path / KEY_FILE)
+    (path / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2), encoding="utf-8")
+    return open_home(path)
+
+
+def open_home(path: Path) -> HubHome:
+    """Opens a hub home and its store.
+
+    Raises:
+        NotInitialized: no hub home at `path`.
+    """
+    if not (path / CONFIG_FILE).exists():
+        raise NotInitialized(
+            f"no hub home at {path}; run `central-hub init --tier county --org-code CODE "
+            "--name NAME` first"
+        )
+    config = HubConfig(**json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")))
+    signing, sealing = _read_keys(path / KEY_FILE)
+    return HubHome(path, config, signing, sealing, create_engine_for(config.database_url))
+
+
+def _write_keys(path: Path) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    document = {
+        "signing_ed25519": b64encode(SigningKey.generate().raw()),
+        "sealing": [
+            {"suite": suite, "key": b64encode(SealPrivateKey.generate(suite).raw())}
+            for suite in (SUITE_X25519, SUITE_MLKEM768_X25519)
+        ],
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(document, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _read_keys(path: Path) -> tuple[SigningKey, dict[str, SealPrivateKey]]:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    signing = SigningKey.from_raw(b64decode(document["signing_ed25519"], what="key"))
+    sealing = [
+        SealPrivateKey(entry["suite"], b64decode(entry["key"], what="key"))
+        for entry in document["sealing"]
+    ]
+    return signing, {key.public.key_id: key for key in sealing}

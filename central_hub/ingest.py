@@ -1,0 +1,327 @@
+"""Provides batch ingest: verify, decide, and apply exactly once.
+
+`decide` is pure: from what the hub holds of a node and the incoming header, it says what
+to do. `Ingestor.ingest` is the shell: it verifies and opens the batch, then applies the
+decision in one transaction that also moves the node's cursor, so a crash at any instant
+leaves either all of a batch or none of it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from sync_protocol import (
+    GENESIS_HASH,
+    BatchHeader,
+    BrokenChain,
+    ConflictingBatch,
+    Cursor,
+    OpenedBatch,
+    Receipt,
+    RemoteProtocolError,
+    RevokedNode,
+    SealedBatch,
+    SignedBatch,
+    SignedDocument,
+    UnknownNode,
+    VerifyKey,
+    b64decode,
+    format_timestamp,
+    open_batch,
+    peek_batch,
+    read_batch,
+)
+
+from .errors import HubError
+from .home import HubHome
+from .projection import project_events
+from .store import batches, cursors, events, held_batches, nodes, rejected_batches
+
+__all__ = ["Decision", "IngestResult", "Ingestor", "NodeCursor", "decide"]
+
+
+class Decision(enum.Enum):
+    APPLY = "apply"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    HOLD = "hold"
+    BROKEN_CHAIN = "broken_chain"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeCursor:
+    next_batch_seq: int = 1
+    last_event_seq: int = 0
+    last_batch_hash: str = GENESIS_HASH
+
+
+def decide(cursor: NodeCursor, header: BatchHeader, stored_hash: str | None) -> Decision:
+    """What to do with a batch, given what the hub holds of its node.
+
+    Args:
+        stored_hash: the hash of the batch the hub already applied at this seq, if any.
+    """
+    if header.batch_seq < cursor.next_batch_seq:
+        return Decision.DUPLICATE if stored_hash == header.batch_hash else Decision.CONFLICT
+    if header.batch_seq > cursor.next_batch_seq:
+        return Decision.HOLD
+    if header.prev_hash != cursor.last_batch_hash or header.first_seq != cursor.last_event_seq + 1:
+        return Decision.BROKEN_CHAIN
+    return Decision.APPLY
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    decision: Decision
+    receipt: SignedDocument
+
+
+class Ingestor:
+    """Applies batches to one hub's store. Thread-safe within a process."""
+
+    def __init__(self, home: HubHome) -> None:
+        self._home = home
+        self._lock = threading.Lock()
+
+    def ingest(self, blob: bytes) -> IngestResult:
+        """Verifies and applies one sealed batch.
+
+        Raises:
+            RemoteProtocolError: the batch is refused (it is kept in rejected_batches).
+            HubError: a case rule is broken (kept likewise).
+        """
+        sealed = peek_batch(blob)
+        try:
+            opened = open_batch(
+                sealed,
+                recipient_keys=self._home.sealing,
+                sender=self._sender_key(sealed.header.node_id),
+            )
+            with self._lock:
+                result = self._apply_or_hold(opened)
+                self._drain_held(opened.batch.header.node_id)
+            return result
+        except (RemoteProtocolError, HubError) as exc:
+            self._keep_rejected(sealed, blob, exc)
+            raise
+
+    def _sender_key(self, node_id: str) -> VerifyKey:
+        with self._home.engine.connect() as conn:
+            row = conn.execute(sa.select(nodes).where(nodes.c.node_id == node_id)).first()
+        if row is None:
+            raise UnknownNode(
+                f"node {node_id} is not enrolled at this hub",
+                hint="enroll it with a code from `central-hub enroll-code`",
+            )
+        if row.revoked_at is not None:
+            raise RevokedNode(f"node {node_id} was revoked on {row.revoked_at}")
+        return VerifyKey(b64decode(row.sign_key, what="node key"))
+
+    def _apply_or_hold(self, opened: OpenedBatch) -> IngestResult:
+        header = opened.batch.header
+        with self._home.engine.begin() as conn:
+            cursor = _load_cursor(conn, header.node_id)
+            stored = _stored_batch(conn, header.node_id, header.batch_seq)
+            decision = decide(cursor, header, stored.batch_hash if stored else None)
+            if decision is Decision.DUPLICATE:
+                return IngestResult(decision, SignedDocument.from_dict(json.loads(stored.receipt)))
+            _refuse_if_broken(decision, header, cursor)
+            if decision is Decision.HOLD:
+                _hold(conn, opened)
+                receipt = self._receipt(header, "held", cursor)
+            else:
+                receipt = self._apply(conn, opened, cursor)
+        return IngestResult(decision, receipt)
+
+    def _apply(
+        self, conn: sa.Connection, opened: OpenedBatch, cursor: NodeCursor
+    ) -> SignedDocument:
+        header = opened.batch.header
+        now = _now()
+        conn.execute(events.insert(), list(_event_rows(opened)))
+        project_events(conn, opened.events)
+        new_cursor = NodeCursor(header.batch_seq + 1, header.last_seq, header.batch_hash)
+        receipt = self._receipt(header, "applied", new_cursor)
+        conn.execute(
+            batches.insert().values(
+                node_id=header.node_id,
+                batch_seq=header.batch_seq,
+                batch_hash=header.batch_hash,
+                header=header.encode(),
+                signature=opened.batch.signature,
+                body=opened.batch.body,
+                event_count=header.event_count,
+                received_at=now,
+                receipt=json.dumps(receipt.to_dict(), ensure_ascii=False),
+            )
+        )
+        _save_cursor(conn, header.node_id, new_cursor, now, exists=cursor.next_batch_seq > 1)
+        return receipt
+
+    def _drain_held(self, node_id: str) -> None:
+        """Applies held batches that the newly applied one made next in line."""
+        while True:
+            with self._home.engine.begin() as conn:
+                cursor = _load_cursor(conn, node_id)
+                row = conn.execute(
+                    sa.select(held_batches).where(
+                        held_batches.c.node_id == node_id,
+                        held_batches.c.batch_seq == cursor.next_batch_seq,
+                    )
+                ).first()
+                if row is None:
+                    return
+                conn.execute(
+                    held_batches.delete().where(
+                        held_batches.c.node_id == node_id,
+                        held_batches.c.batch_seq == row.batch_seq,
+                    )
+                )
+                opened = _reopen_held(row)
+                if decide(cursor, opened.batch.header, None) is Decision.APPLY:
+                    self._apply(conn, opened, cursor)
+
+    def _receipt(self, header: BatchHeader, status: str, cursor: NodeCursor) -> SignedDocument:
+        return Receipt(
+            hub_id=self._home.config.hub_id,
+            node_id=header.node_id,
+            batch_seq=header.batch_seq,
+            batch_hash=header.batch_hash,
+            status=status,
+            next_batch_seq=cursor.next_batch_seq,
+            last_event_seq=cursor.last_event_seq,
+            reason="",
+            issued_at=_now(),
+        ).sign(self._home.signing)
+
+    def _keep_rejected(self, sealed: SealedBatch, blob: bytes, exc: Exception) -> None:
+        code = getattr(exc, "code", "rejected")
+        with self._home.engine.begin() as conn:
+            conn.execute(
+                rejected_batches.insert().values(
+                    node_id=sealed.header.node_id,
+                    batch_seq=sealed.header.batch_seq,
+                    batch_hash=sealed.header.batch_hash,
+                    reason_code=code,
+                    message=str(exc),
+                    blob=blob,
+                    received_at=_now(),
+                )
+            )
+
+    def cursor(self, node_id: str) -> SignedDocument:
+        """The hub's signed statement of what it holds of `node_id`."""
+        with self._home.engine.connect() as conn:
+            cursor = _load_cursor(conn, node_id)
+        return Cursor(
+            hub_id=self._home.config.hub_id,
+            node_id=node_id,
+            next_batch_seq=cursor.next_batch_seq,
+            last_event_seq=cursor.last_event_seq,
+            last_batch_hash=cursor.last_batch_hash,
+            issued_at=_now(),
+        ).sign(self._home.signing)
+
+
+def _now() -> str:
+    return format_timestamp(datetime.now(UTC))
+
+
+def _refuse_if_broken(decision: Decision, header: BatchHeader, cursor: NodeCursor) -> None:
+    if decision is Decision.CONFLICT:
+        raise ConflictingBatch(
+            f"node {header.node_id} already delivered a different batch {header.batch_seq}",
+            hint="the node's database was restored or copied; the county admin must review it",
+        )
+    if decision is Decision.BROKEN_CHAIN:
+        raise BrokenChain(
+            f"batch {header.batch_seq} of {header.node_id} does not follow the last applied "
+            f"batch (expected prev_hash {cursor.last_batch_hash[:12]}… and first event "
+            f"{cursor.last_event_seq + 1}, got {header.prev_hash[:12]}… and {header.first_seq})",
+            hint="the node must resend from the hub's cursor",
+        )
+
+
+def _load_cursor(conn: sa.Connection, node_id: str) -> NodeCursor:
+    row = conn.execute(sa.select(cursors).where(cursors.c.node_id == node_id)).first()
+    if row is None:
+        return NodeCursor()
+    return NodeCursor(row.next_batch_seq, row.last_event_seq, row.last_batch_hash)
+
+
+def _save_cursor(
+    conn: sa.Connection, node_id: str, cursor: NodeCursor, now: str, *, exists: bool
+) -> None:
+    values = {
+        "next_batch_seq": cursor.next_batch_seq,
+        "last_event_seq": cursor.last_event_seq,
+        "last_batch_hash": cursor.last_batch_hash,
+        "last_contact_at": now,
+    }
+    if exists:
+        conn.execute(cursors.update().where(cursors.c.node_id == node_id).values(**values))
+    else:
+        conn.execute(cursors.insert().values(node_id=node_id, **values))
+
+
+def _stored_batch(conn: sa.Connection, node_id: str, batch_seq: int) -> sa.Row | None:
+    return conn.execute(
+        sa.select(batches.c.batch_hash, batches.c.receipt).where(
+            batches.c.node_id == node_id, batches.c.batch_seq == batch_seq
+        )
+    ).first()
+
+
+def _event_rows(opened: OpenedBatch) -> Iterator[dict[str, object]]:
+    batch_seq = opened.batch.header.batch_seq
+    for event, line in zip(opened.events, opened.lines, strict=True):
+        yield {
+            "event_id": event.event_id,
+            "node_id": event.node_id,
+            "seq": event.seq,
+            "case_id": event.case_id,
+            "type": event.type,
+            "occurred_at": event.occurred_at,
+            "clerk_id": event.clerk_id,
+            "body": line,
+            "batch_seq": batch_seq,
+        }
+
+
+def _hold(conn: sa.Connection, opened: OpenedBatch) -> None:
+    header = opened.batch.header
+    existing = conn.execute(
+        sa.select(held_batches.c.batch_hash).where(
+            held_batches.c.node_id == header.node_id,
+            held_batches.c.batch_seq == header.batch_seq,
+        )
+    ).first()
+    if existing is not None:
+        if existing.batch_hash != header.batch_hash:
+            raise ConflictingBatch(
+                f"a different batch {header.batch_seq} of {header.node_id} is already held"
+            )
+        return
+    conn.execute(
+        held_batches.insert().values(
+            node_id=header.node_id,
+            batch_seq=header.batch_seq,
+            batch_hash=header.batch_hash,
+            header=header.encode(),
+            signature=opened.batch.signature,
+            body=opened.batch.body,
+            received_at=_now(),
+        )
+    )
+
+
+def _reopen_held(row: sa.Row) -> OpenedBatch:
+    header = BatchHeader.decode(row.header)
+    return read_batch(SignedBatch(header, row.signature, row.body))

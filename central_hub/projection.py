@@ -1,0 +1,98 @@
+"""Provides the hub's case projection: folding applied events into case rows.
+
+The hub runs the same pure state machine as the node (casework), so an event that breaks
+a case rule is refused here too, naming the rule, and the whole batch with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+import casework
+from sync_protocol import Event, decode_event, format_timestamp, parse_timestamp
+
+from .errors import RuleViolation
+from .store import cases, events
+
+__all__ = ["project_events"]
+
+
+def project_events(conn: sa.Connection, batch_events: Sequence[Event]) -> None:
+    """Folds a batch's events into the cases table, inside the caller's transaction.
+
+    Raises:
+        RuleViolation: an event is not legal for its case's state.
+    """
+    states = _states_before(conn, batch_events)
+    created: set[str] = set()
+    for event in batch_events:
+        before = states.get(event.case_id)
+        states[event.case_id] = _apply(before, event)
+        if before is None:
+            created.add(event.case_id)
+    touched = {event.case_id: event for event in batch_events}
+    new_rows = [_row(states[cid], touched[cid]) for cid in touched if cid in created]
+    if new_rows:
+        conn.execute(cases.insert(), new_rows)
+    for case_id in touched.keys() - created:
+        row = _row(states[case_id], touched[case_id])
+        conn.execute(
+            cases.update()
+            .where(cases.c.case_id == case_id)
+            .values(
+                status=row["status"], completed_at=row["completed_at"], updated_at=row["updated_at"]
+            )
+        )
+
+
+def _states_before(
+    conn: sa.Connection, batch_events: Sequence[Event]
+) -> dict[str, casework.CaseState]:
+    """Refolds, from the log, the cases this batch continues (not those it opens)."""
+    opened_here = {e.case_id for e in batch_events if e.type == "accept"}
+    continued = {e.case_id for e in batch_events} - opened_here
+    states: dict[str, casework.CaseState] = {}
+    if not continued:
+        return states
+    rows = conn.execute(
+        sa.select(events.c.case_id, events.c.body)
+        .where(events.c.case_id.in_(continued))
+        .order_by(events.c.case_id, events.c.occurred_at, events.c.node_id, events.c.seq)
+    )
+    for case_id, body in rows:
+        states[case_id] = _apply(states.get(case_id), decode_event(body))
+    return states
+
+
+def _apply(state: casework.CaseState | None, event: Event) -> casework.CaseState:
+    try:
+        return casework.apply_event(
+            state,
+            case_id=event.case_id,
+            type=event.type,
+            payload=event.payload,
+            occurred_at=parse_timestamp(event.occurred_at),
+        )
+    except casework.CaseworkError as exc:
+        raise RuleViolation(
+            f"event {event.event_id} (node {event.node_id} seq {event.seq}) breaks a case "
+            f"rule: {exc.message}",
+            hint="the node and hub disagree on the case rules; check both software versions",
+        ) from exc
+
+
+def _row(state: casework.CaseState, last: Event) -> dict[str, object]:
+    return {
+        "case_id": state.case_id,
+        "case_no": state.case_no,
+        "node_id": last.node_id,
+        "center_code": state.center_code,
+        "item_code": state.item_code,
+        "category": state.category,
+        "status": state.status,
+        "accepted_at": format_timestamp(state.accepted_at),
+        "completed_at": format_timestamp(state.completed_at) if state.completed_at else None,
+        "updated_at": last.occurred_at,
+    }

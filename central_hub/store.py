@@ -1,0 +1,185 @@
+"""Provides the hub's store: SQLAlchemy Core tables over SQLite by default.
+
+Everything goes through SQLAlchemy Core so that the same statements can later run on
+PostgreSQL. SQLite-specific settings live only in `create_engine_for`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+__all__ = [
+    "batches",
+    "cases",
+    "create_engine_for",
+    "cursors",
+    "enroll_codes",
+    "events",
+    "forward_state",
+    "held_batches",
+    "hub_meta",
+    "metadata",
+    "nodes",
+    "rejected_batches",
+]
+
+metadata = sa.MetaData()
+
+hub_meta = sa.Table(
+    "hub_meta",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+enroll_codes = sa.Table(
+    "enroll_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("center_code", sa.String, nullable=False),
+    sa.Column("created_at", sa.String, nullable=False),
+    sa.Column("expires_at", sa.String, nullable=False),
+    sa.Column("used_at", sa.String),
+    sa.Column("used_by", sa.String),
+)
+
+# Nodes are service-center nodes, and at the prefecture also county hubs (kind "hub").
+nodes = sa.Table(
+    "nodes",
+    metadata,
+    sa.Column("node_id", sa.String, primary_key=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("center_code", sa.String, nullable=False, index=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("sign_key", sa.String, nullable=False),
+    sa.Column("seal_suite", sa.String, nullable=False),
+    sa.Column("seal_key", sa.String, nullable=False),
+    sa.Column("registered_via", sa.String, nullable=False, default=""),
+    sa.Column("enrolled_at", sa.String, nullable=False),
+    sa.Column("revoked_at", sa.String),
+    sa.Column("registration", sa.Text, nullable=False),
+)
+
+# What the hub holds of each node; updated in the same transaction as the events.
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("node_id", sa.String, primary_key=True),
+    sa.Column("next_batch_seq", sa.Integer, nullable=False),
+    sa.Column("last_event_seq", sa.Integer, nullable=False),
+    sa.Column("last_batch_hash", sa.String(64), nullable=False),
+    sa.Column("last_contact_at", sa.String, nullable=False),
+)
+
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("node_id", sa.String, primary_key=True),
+    sa.Column("batch_seq", sa.Integer, primary_key=True),
+    sa.Column("batch_hash", sa.String(64), nullable=False),
+    sa.Column("header", sa.LargeBinary, nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("event_count", sa.Integer, nullable=False),
+    sa.Column("received_at", sa.String, nullable=False),
+    sa.Column("receipt", sa.Text, nullable=False),
+)
+
+held_batches = sa.Table(
+    "held_batches",
+    metadata,
+    sa.Column("node_id", sa.String, primary_key=True),
+    sa.Column("batch_seq", sa.Integer, primary_key=True),
+    sa.Column("batch_hash", sa.String(64), nullable=False),
+    sa.Column("header", sa.LargeBinary, nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", sa.String, nullable=False),
+)
+
+# Every refused batch is kept, bytes and reason, for a human to inspect.
+rejected_batches = sa.Table(
+    "rejected_batches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("node_id", sa.String, nullable=False),
+    sa.Column("batch_seq", sa.Integer, nullable=False),
+    sa.Column("batch_hash", sa.String, nullable=False),
+    sa.Column("reason_code", sa.String, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("blob", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", sa.String, nullable=False),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("node_id", sa.String, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("type", sa.String, nullable=False),
+    sa.Column("occurred_at", sa.String, nullable=False),
+    sa.Column("clerk_id", sa.String, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("batch_seq", sa.Integer, nullable=False),
+    sa.UniqueConstraint("node_id", "seq", name="events_node_seq"),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("case_no", sa.String, nullable=False),
+    sa.Column("node_id", sa.String, nullable=False),
+    sa.Column("center_code", sa.String, nullable=False, index=True),
+    sa.Column("item_code", sa.String, nullable=False),
+    sa.Column("category", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("accepted_at", sa.String, nullable=False),
+    sa.Column("completed_at", sa.String),
+    sa.Column("updated_at", sa.String, nullable=False),
+)
+
+# County hubs only: how far each node's batches went up to the prefecture.
+forward_state = sa.Table(
+    "forward_state",
+    metadata,
+    sa.Column("node_id", sa.String, primary_key=True),
+    sa.Column("registered_upstream", sa.Boolean, nullable=False, default=False),
+    sa.Column("forwarded_batch_seq", sa.Integer, nullable=False, default=0),
+    sa.Column("last_forward_at", sa.String),
+    sa.Column("last_error", sa.Text),
+)
+
+
+def create_engine_for(url: str) -> sa.Engine:
+    """Creates the engine and the tables.
+
+    On SQLite: WAL, synchronous=FULL (a receipt is only signed for what survives a power
+    cut), and BEGIN IMMEDIATE so concurrent writers queue instead of failing mid-transaction.
+    """
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    metadata.create_all(engine)
+    return engine
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" hook issue BEGIN, not the driver (SQLAlchemy's recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,216 @@
+"""`make demo`: a prefecture hub, a county hub and a township node under ./demo/.
+
+Starts both hubs in the background, records a few cases at the township window, syncs them
+to the county, forwards them to the prefecture and shows the prefecture's report. Run it
+again to start over; `make demo-stop` stops the hubs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "demo"
+sys.path.insert(0, str(ROOT))
+
+from demo_stop import stop_hubs  # noqa: E402  (scripts/ is on sys.path)
+
+from tests.factories import APPLICANTS, items_by_category  # noqa: E402
+
+PREFECTURE, COUNTY, TOWNSHIP = "513400", "513431", "513431100"
+
+
+def say(zh: str, en: str) -> None:
+    print(f"▶ {zh}  ({en})", flush=True)
+
+
+def cli(program: str, *args: str) -> dict:
+    module = {"township-node": "township_node", "central-hub": "central_hub"}[program]
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args, "--json"], capture_output=True, text=True, cwd=ROOT
+    )
+    if result.returncode != 0:
+        sys.exit(f"demo: `{program} {' '.join(args)}` failed: {result.stderr.strip()}")
+    return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_hub(home: Path) -> str:
+    port = free_port()
+    with open(home / "serve.log", "ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "central_hub",
+                "serve",
+                "--home",
+                str(home),
+                "--port",
+                str(port),
+                "--forward-interval",
+                "10",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    (home / "serve.pid").write_text(str(process.pid))
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    sys.exit(f"demo: hub at {home} did not start; see {home / 'serve.log'}")
+
+
+def main() -> None:
+    if DEMO.exists():
+        stop_hubs(DEMO)
+        time.sleep(0.5)
+        shutil.rmtree(DEMO)
+    DEMO.mkdir()
+    pref, county, node = DEMO / "prefecture", DEMO / "county-513431", DEMO / "node-513431100"
+
+    say("创建州、县两级中心", "creating the prefecture and county hubs")
+    cli(
+        "central-hub",
+        "init",
+        "--home",
+        str(pref),
+        "--tier",
+        "prefecture",
+        "--org-code",
+        PREFECTURE,
+        "--name",
+        "凉山州政务服务中心",
+    )
+    cli(
+        "central-hub",
+        "init",
+        "--home",
+        str(county),
+        "--tier",
+        "county",
+        "--org-code",
+        COUNTY,
+        "--name",
+        "昭觉县政务服务中心",
+    )
+    pref_url, county_url = start_hub(pref), start_hub(county)
+    print(f"   州级中心 prefecture hub: {pref_url}\n   县级中心 county hub:     {county_url}")
+
+    say("昭觉县中心接入州中心", "linking the county hub to the prefecture")
+    code = cli("central-hub", "enroll-code", "--home", str(pref), "--center", COUNTY)["code"]
+    cli("central-hub", "link", "--home", str(county), "--upstream", pref_url, "--code", code)
+
+    say("新城镇便民服务中心初始化并注册", "initialising and enrolling the 新城镇 township node")
+    cli(
+        "township-node",
+        "init",
+        "--home",
+        str(node),
+        "--center",
+        TOWNSHIP,
+        "--name",
+        "新城镇便民服务中心",
+    )
+    code = cli("central-hub", "enroll-code", "--home", str(county), "--center", TOWNSHIP)["code"]
+    cli("township-node", "enroll", "--home", str(node), "--hub", county_url, "--code", code)
+
+    say("窗口受理办件（离线记录）", "recording cases at the window, offline")
+    items = items_by_category()
+    case_nos = []
+    for applicant, item in zip(
+        APPLICANTS,
+        (
+            items["licensing"],
+            items["public_service"],
+            items["public_service"],
+            items["other_admin"],
+        ),
+        strict=True,
+    ):
+        name, id_number, phone = applicant
+        extra = ["--phone", phone] if phone else []
+        case_no = cli(
+            "township-node",
+            "case",
+            "accept",
+            "--home",
+            str(node),
+            "--item",
+            item.code,
+            "--applicant-name",
+            name,
+            "--id-number",
+            id_number,
+            *extra,
+        )["case_no"]
+        case_nos.append(case_no)
+        print(f"   {case_no}  {item.name}  申请人 {name}")
+    for _ in range(4):
+        shown = cli("township-node", "case", "show", case_nos[0], "--home", str(node))
+        if not {"handle", "review", "approve", "review_and_approve"} & set(shown["legal_actions"]):
+            cli("township-node", "case", "complete", case_nos[0], "--home", str(node))
+            break
+        cli("township-node", "case", "advance", case_nos[0], "--home", str(node))
+    cli(
+        "township-node",
+        "case",
+        "refuse",
+        case_nos[3],
+        "--home",
+        str(node),
+        "--reason",
+        "不属于本中心受理范围",
+    )
+    print(f"   办结 completed {case_nos[0]}; 不予受理 refused {case_nos[3]}")
+
+    say("同步到县级中心", "syncing to the county hub")
+    report = cli("township-node", "sync", "--home", str(node))
+    print(
+        f"   {report['events_sent']} 条事件 events in {report['batches_sent']} 批 batches, "
+        f"{report['bytes_sent']} bytes on the wire"
+    )
+
+    say("县级中心转发到州中心", "county hub forwards to the prefecture")
+    forwarded = cli("central-hub", "forward", "--home", str(county))
+    print(f"   {forwarded['batches']} 批 batches, {forwarded['events']} 条事件 events")
+
+    say(f"州中心办件统计（{date.today():%Y年%m月%d日}）", "the prefecture's report")
+    subprocess.run(
+        [sys.executable, "-m", "central_hub", "report", "--home", str(pref)], cwd=ROOT, check=True
+    )
+    print(f"""
+接下来可以试试 (try next):
+  export TOWNSHIP_NODE_HOME={node}
+  .venv/bin/township-node case list
+  .venv/bin/township-node case show {case_nos[1]}
+  .venv/bin/township-node case advance {case_nos[1]}
+  .venv/bin/township-node sync && .venv/bin/township-node status
+  .venv/bin/central-hub forward --home {county}
+  .venv/bin/central-hub report --home {pref}
+  make demo-stop      # 停止演示中心 (stop the demo hubs)
+""")
+
+
+if __name__ == "__main__":
+    main()

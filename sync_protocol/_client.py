@@ -1,0 +1,159 @@
+"""Provides the hub client: the only module of sync_protocol that touches the network.
+
+The retry policy is declared here, once: exponential backoff with jitter on connection
+failures and on 429/502/503/504, honouring the hub's Retry-After.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from ._codec import parse_json
+from ._documents import SignedDocument
+from ._errors import HubRejected, HubUnreachable, ProtocolError, TransportError
+
+__all__ = ["BATCH_MEDIA_TYPE", "HubClient"]
+
+BATCH_MEDIA_TYPE = "application/vnd.township-sync.batch"
+_RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+_MAX_RETRY_AFTER = 300.0
+
+
+class _RetryableStatus(TransportError):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"hub answered {response.status_code}")
+        self.response = response
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, HubUnreachable | _RetryableStatus)
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    if not isinstance(exc, _RetryableStatus):
+        return None
+    value = exc.response.headers.get("Retry-After", "")
+    try:
+        return min(float(value), _MAX_RETRY_AFTER)
+    except ValueError:
+        return None
+
+
+class _WaitHonouringRetryAfter:
+    """Backs off exponentially with jitter, but never less than the hub asked for."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum)
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return max(self._backoff(state), _retry_after(exc) or 0.0)
+
+
+class HubClient:
+    """Talks to one hub over HTTP.
+
+    Args:
+        base_url: the hub's address, e.g. http://10.51.34.1:8400.
+        transport: an httpx transport (tests pass ASGITransport or a faulty proxy's address).
+        attempts: tries per call before giving up (1 = no retry).
+        backoff: first back-off delay in seconds; doubles up to `max_backoff`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        attempts: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout)
+        self._retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=_WaitHonouringRetryAfter(backoff, max_backoff),
+            retry=retry_if_exception(_is_retryable),
+            reraise=True,
+        )
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def hub_info(self) -> SignedDocument:
+        """Fetches the hub's self-signed description (ids and public keys)."""
+        return SignedDocument.from_dict(self._call("GET", "/v1/hub")["hub"])
+
+    def enroll(self, code: str, registration: dict[str, Any]) -> dict[str, Any]:
+        """Enrolls with a one-time code; returns the hub's signed info and registration."""
+        return self._call("POST", "/v1/enroll", json={"code": code, "registration": registration})
+
+    def submit_batch(self, blob: bytes) -> SignedDocument:
+        """Sends one sealed batch; returns the hub's signed receipt (applied or held)."""
+        answer = self._call(
+            "POST", "/v1/batches", content=blob, headers={"Content-Type": BATCH_MEDIA_TYPE}
+        )
+        return SignedDocument.from_dict(answer["receipt"])
+
+    def cursor(self, node_id: str) -> SignedDocument:
+        """Asks what the hub holds of `node_id`."""
+        return SignedDocument.from_dict(self._call("GET", f"/v1/nodes/{node_id}/cursor")["cursor"])
+
+    def call_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """Any other JSON call of the hub API, with the same retry and error mapping."""
+        return self._call(method, path, **kwargs)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._retrying(self._once, method, path, **kwargs)
+        return result
+
+    def _once(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise HubUnreachable(
+                f"cannot reach hub at {self.base_url}: {exc.__class__.__name__}: {exc}",
+                hint="check the network link; events stay queued and nothing is lost",
+            ) from exc
+        if response.status_code in _RETRYABLE_STATUS:
+            raise _RetryableStatus(response)
+        return _json_or_error(response, self.base_url)
+
+
+def _json_or_error(response: httpx.Response, base_url: str) -> dict[str, Any]:
+    try:
+        body = parse_json(response.content, what="hub response")
+    except ProtocolError:
+        body = None
+    if response.is_success and isinstance(body, dict):
+        return body
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        raise HubRejected(
+            str(error.get("message", "")),
+            remote_code=str(error.get("code", "unknown")),
+            status=response.status_code,
+            hint=str(error.get("hint", "")),
+        )
+    raise HubRejected(
+        f"hub at {base_url} answered HTTP {response.status_code} without a readable body",
+        remote_code="bad_response",
+        status=response.status_code,
+    )

@@ -1,0 +1,138 @@
+"""Provides the event: the immutable unit every window action is recorded as."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import uuid6
+
+from ._codec import canonical_json, parse_json
+from ._errors import LocalProtocolError, MalformedInput, UnsupportedVersion
+
+__all__ = [
+    "EVENT_SCHEMA_VERSION",
+    "Event",
+    "decode_event",
+    "encode_event",
+    "format_timestamp",
+    "new_event_id",
+    "parse_timestamp",
+]
+
+EVENT_SCHEMA_VERSION = 1
+"""The event schema this code writes. Readers accept 1..EVENT_SCHEMA_VERSION."""
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_FIELDS = frozenset(
+    {
+        "case_id",
+        "clerk_id",
+        "event_id",
+        "node_id",
+        "occurred_at",
+        "payload",
+        "schema",
+        "seq",
+        "type",
+    }
+)
+
+
+def new_event_id() -> str:
+    """Returns a fresh UUIDv7 (time-ordered, so ids sort roughly by creation)."""
+    return str(uuid6.uuid7())
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Formats an aware datetime as the wire's UTC millisecond timestamp."""
+    if moment.tzinfo is None:
+        raise LocalProtocolError("timestamps must be timezone-aware")
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parses a wire timestamp back to an aware UTC datetime."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded fact about a case, written once by one node and never changed."""
+
+    event_id: str
+    """UUIDv7, unique across every node."""
+    node_id: str
+    """The node that wrote the event."""
+    seq: int
+    """Gapless per-node sequence number, starting at 1."""
+    case_id: str
+    type: str
+    """The lifecycle action, e.g. "accept" or "complete" (casework defines them)."""
+    occurred_at: str
+    """UTC timestamp with milliseconds, e.g. 2026-11-28T02:15:07.120Z."""
+    clerk_id: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    schema: int = EVENT_SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if not _UUID.match(self.event_id):
+            raise LocalProtocolError(f"event_id {self.event_id!r} is not a lowercase UUID")
+        if type(self.seq) is not int or self.seq < 1:
+            raise LocalProtocolError(f"seq must be a positive integer, got {self.seq!r}")
+        if not _TIMESTAMP.match(self.occurred_at):
+            raise LocalProtocolError(f"occurred_at {self.occurred_at!r} is not a UTC timestamp")
+        for name in ("node_id", "case_id", "type", "clerk_id"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise LocalProtocolError(f"{name} must be a non-empty string")
+        if not isinstance(self.payload, dict):
+            raise LocalProtocolError("payload must be a JSON object")
+        if type(self.schema) is not int or not 1 <= self.schema <= EVENT_SCHEMA_VERSION:
+            raise LocalProtocolError(
+                f"schema must be an integer from 1 to {EVENT_SCHEMA_VERSION}, got {self.schema!r}"
+            )
+
+
+def encode_event(event: Event) -> bytes:
+    """Encodes an event to its canonical bytes (one line of a batch body)."""
+    return canonical_json(
+        {
+            "case_id": event.case_id,
+            "clerk_id": event.clerk_id,
+            "event_id": event.event_id,
+            "node_id": event.node_id,
+            "occurred_at": event.occurred_at,
+            "payload": event.payload,
+            "schema": event.schema,
+            "seq": event.seq,
+            "type": event.type,
+        }
+    )
+
+
+def decode_event(data: bytes) -> Event:
+    """Decodes one canonical event line.
+
+    Raises:
+        MalformedInput: not an event object.
+        UnsupportedVersion: an event schema newer than this code.
+    """
+    obj = parse_json(data, what="event")
+    if not isinstance(obj, dict) or obj.keys() != _FIELDS:
+        raise MalformedInput(f"event must have exactly the fields {sorted(_FIELDS)}")
+    schema = obj["schema"]
+    if type(schema) is not int or not 1 <= schema <= EVENT_SCHEMA_VERSION:
+        raise UnsupportedVersion(
+            f"event schema {schema!r} is not supported (this software reads 1.."
+            f"{EVENT_SCHEMA_VERSION})",
+            hint="upgrade the receiving software",
+        )
+    try:
+        return Event(**obj)
+    except (LocalProtocolError, TypeError) as exc:
+        raise MalformedInput(f"invalid event: {exc}") from exc

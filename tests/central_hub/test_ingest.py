@@ -1,0 +1,218 @@
+"""Ingest applies each batch exactly once, keeps what it refuses, and holds what is early."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from central_hub.errors import RuleViolation
+from central_hub.ingest import Decision, NodeCursor, decide
+from central_hub.store import batches, cases, cursors, events, held_batches, rejected_batches
+from sync_protocol import (
+    GENESIS_HASH,
+    BatchHeader,
+    BrokenChain,
+    ConflictingBatch,
+    Event,
+    MalformedInput,
+    SealPrivateKey,
+    SigningKey,
+    UnknownNode,
+    WrongRecipient,
+    build_batch,
+    encode_event,
+    seal_batch,
+)
+from tests.pairs import make_pair
+from township_node.outbox import Outbox
+
+
+def _header(batch_seq=2, first_seq=11, prev_hash="a" * 64) -> BatchHeader:
+    return BatchHeader(
+        protocol=1,
+        node_id="n",
+        sender_key_id="k" * 16,
+        batch_seq=batch_seq,
+        first_seq=first_seq,
+        last_seq=first_seq + 9,
+        event_count=10,
+        prev_hash=prev_hash,
+        created_at="2026-11-28T00:00:00.000Z",
+        body_hash="b" * 64,
+        body_size=100,
+    )
+
+
+CURSOR = NodeCursor(next_batch_seq=2, last_event_seq=10, last_batch_hash="a" * 64)
+
+
+@pytest.mark.parametrize(
+    ("header", "stored_hash", "expected"),
+    [
+        # the next batch, following the chain
+        (_header(), None, Decision.APPLY),
+        # a batch already applied, same bytes: answer with the stored receipt
+        (
+            _header(batch_seq=1, first_seq=1, prev_hash=GENESIS_HASH),
+            _header(batch_seq=1, first_seq=1, prev_hash=GENESIS_HASH).batch_hash,
+            Decision.DUPLICATE,
+        ),
+        # a batch already applied at that seq, different bytes
+        (_header(batch_seq=1, first_seq=1, prev_hash=GENESIS_HASH), "f" * 64, Decision.CONFLICT),
+        # skips ahead: hold it until the gap closes
+        (_header(batch_seq=5, first_seq=41), None, Decision.HOLD),
+        # right seq, wrong previous hash
+        (_header(prev_hash="c" * 64), None, Decision.BROKEN_CHAIN),
+        # right seq and hash, but event seqs do not continue
+        (_header(first_seq=12), None, Decision.BROKEN_CHAIN),
+    ],
+)
+def test_decide_chooses_by_cursor_and_chain(header, stored_hash, expected):
+    assert decide(CURSOR, header, stored_hash) is expected
+
+
+def _count(hub, table) -> int:
+    with hub.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def test_ingest_applies_batch_once_and_returns_same_receipt_when_resent(tmp_path):
+    pair = make_pair(tmp_path)
+    pair.accept(3)
+    (blob,) = pair.sealed_batches()
+    first = pair.ingestor.ingest(blob)
+    again = pair.ingestor.ingest(blob)
+    assert (first.decision, again.decision) == (Decision.APPLY, Decision.DUPLICATE)
+    assert again.receipt == first.receipt
+    assert (_count(pair.hub, events), _count(pair.hub, cases), _count(pair.hub, batches)) == (
+        3,
+        3,
+        1,
+    )
+
+
+def test_ingest_holds_early_batch_and_applies_it_when_gap_closes(tmp_path):
+    pair = make_pair(tmp_path)
+    pair.accept(4)
+    first, second = pair.sealed_batches(max_events=2)
+    held = pair.ingestor.ingest(second)
+    assert held.decision is Decision.HOLD
+    assert (_count(pair.hub, events), _count(pair.hub, held_batches)) == (0, 1)
+    pair.ingestor.ingest(first)
+    assert (_count(pair.hub, events), _count(pair.hub, held_batches)) == (4, 0)
+    with pair.hub.engine.connect() as conn:
+        assert conn.execute(sa.select(cursors.c.next_batch_seq)).scalar_one() == 3
+
+
+def test_ingest_rejects_and_keeps_batch_with_same_seq_but_other_content(tmp_path):
+    pair = make_pair(tmp_path)
+    pair.accept(1)
+    (blob,) = pair.sealed_batches()
+    pair.ingestor.ingest(blob)
+    # A restored or copied node signs a different batch 1.
+    event = Event(
+        event_id="0190b1a0-0000-7000-8000-000000000002",
+        node_id=pair.node.node_id,
+        seq=1,
+        case_id="c",
+        type="accept",
+        occurred_at="2026-11-03T00:00:00.000Z",
+        clerk_id="c",
+        payload={},
+    )
+    forged = build_batch(
+        [encode_event(event)],
+        node_id=pair.node.node_id,
+        first_seq=1,
+        batch_seq=1,
+        prev_hash=GENESIS_HASH,
+        signing_key=pair.node.keys.signing,
+    )
+    with pytest.raises(ConflictingBatch):
+        pair.ingestor.ingest(seal_batch(forged, pair.hub_info.seal_key()))
+    assert _count(pair.hub, rejected_batches) == 1
+    assert _count(pair.hub, events) == 1
+
+
+def test_ingest_refuses_batch_that_breaks_the_chain(tmp_path):
+    pair = make_pair(tmp_path)
+    pair.accept(2)
+    first, _ = pair.sealed_batches(max_events=1)
+    pair.ingestor.ingest(first)
+    lines = [pair.node.conn.execute("SELECT body FROM events WHERE seq = 2").fetchone()[0]]
+    bad = build_batch(
+        lines,
+        node_id=pair.node.node_id,
+        first_seq=2,
+        batch_seq=2,
+        prev_hash="0" * 63 + "1",
+        signing_key=pair.node.keys.signing,
+    )
+    with pytest.raises(BrokenChain):
+        pair.ingestor.ingest(seal_batch(bad, pair.hub_info.seal_key()))
+    assert _count(pair.hub, events) == 1
+
+
+def test_ingest_refuses_unknown_node_and_changes_nothing(tmp_path):
+    pair = make_pair(tmp_path)
+    stranger = SigningKey.generate()
+    batch = build_batch(
+        [b"{}"],
+        node_id="513431100-stranger",
+        first_seq=1,
+        batch_seq=1,
+        prev_hash=GENESIS_HASH,
+        signing_key=stranger,
+    )
+    with pytest.raises(UnknownNode):
+        pair.ingestor.ingest(seal_batch(batch, pair.hub_info.seal_key()))
+    assert _count(pair.hub, events) == 0
+
+
+def test_ingest_refuses_batch_sealed_to_another_hub(tmp_path):
+    pair = make_pair(tmp_path)
+    pair.accept(1)
+    outbox = Outbox(pair.node)
+    outbox.cut()
+    (batch,) = outbox.unacknowledged()
+    with pytest.raises(WrongRecipient):
+        pair.ingestor.ingest(seal_batch(batch, SealPrivateKey.generate().public))
+    assert _count(pair.hub, rejected_batches) == 1
+
+
+def test_ingest_refuses_event_the_case_rules_forbid(tmp_path):
+    pair = make_pair(tmp_path)
+    (case_no,) = pair.accept(1)
+    pair.book.act(case_no, "refuse", clerk_id="c", payload={"reason": "材料不全"})
+    (blob,) = pair.sealed_batches()
+    pair.ingestor.ingest(blob)
+    # Forge, with the node's own key, an event acting on a refused case.
+    case_id = pair.node.conn.execute("SELECT case_id FROM cases").fetchone()[0]
+    last_hash = pair.node.conn.execute("SELECT batch_hash FROM batches").fetchone()[0]
+    event = Event(
+        event_id="0190b1a0-0000-7000-8000-000000000001",
+        node_id=pair.node.node_id,
+        seq=3,
+        case_id=case_id,
+        type="handle",
+        occurred_at="2026-11-03T00:00:00.000Z",
+        clerk_id="c",
+        payload={},
+    )
+    bad = build_batch(
+        [encode_event(event)],
+        node_id=pair.node.node_id,
+        first_seq=3,
+        batch_seq=2,
+        prev_hash=last_hash,
+        signing_key=pair.node.keys.signing,
+    )
+    with pytest.raises(RuleViolation):
+        pair.ingestor.ingest(seal_batch(bad, pair.hub_info.seal_key()))
+    assert _count(pair.hub, events) == 2
+
+
+def test_ingest_refuses_garbage_as_malformed(tmp_path):
+    pair = make_pair(tmp_path)
+    with pytest.raises(MalformedInput):
+        pair.ingestor.ingest(b"GET / HTTP/1.1\r\n\r\n")

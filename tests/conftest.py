@@ -1,0 +1,110 @@
+"""Shared fixtures: real hub processes on free loopback ports, and CLI runners."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_cli(program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Runs `township-node` or `central-hub` as a real process, as a user would."""
+    module = {"township-node": "township_node", "central-hub": "central_hub"}[program]
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env=os.environ | {"PYTHONWARNINGS": "error"},
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{program} {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+        )
+    return result
+
+
+def run_json(program: str, *args: str) -> dict:
+    return json.loads(run_cli(program, *args, "--json").stdout)
+
+
+@dataclass
+class HubProcess:
+    home: Path
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def start_hub(home: Path, *, forward_interval: float = 0) -> HubProcess:
+    """Starts `central-hub serve` under uvicorn and waits until it answers."""
+    port = free_port()
+    with open(home / "serve.log", "ab") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "central_hub",
+                "serve",
+                "--home",
+                str(home),
+                "--port",
+                str(port),
+                "--forward-interval",
+                str(forward_interval),
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    hub = HubProcess(home, port, process)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"hub exited early:\n{(home / 'serve.log').read_text()}")
+        try:
+            if httpx.get(f"{hub.url}/healthz", timeout=1).status_code == 200:
+                return hub
+        except httpx.TransportError:
+            time.sleep(0.1)
+    hub.stop()
+    raise AssertionError("hub did not start within 30 s")
+
+
+@pytest.fixture
+def hubs() -> Iterator[list[HubProcess]]:
+    """Collects started hubs and stops them after the test."""
+    started: list[HubProcess] = []
+    yield started
+    for hub in started:
+        hub.stop()

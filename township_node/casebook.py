@@ -1,0 +1,291 @@
+"""Provides the case book: recording window actions as events and reading cases back.
+
+Every action is one transaction that appends one event to the log and updates the case
+projection. The pure state machine in casework decides whether the action is legal before
+anything is written, so a refused action changes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import casework
+from sync_protocol import (
+    Event,
+    decode_event,
+    encode_event,
+    format_timestamp,
+    new_event_id,
+    parse_timestamp,
+)
+
+from .errors import CaseNotFound, InvalidInput
+from .home import NodeHome
+
+__all__ = ["CHINA_TIME", "CaseBook", "CaseSummary"]
+
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+"""China has one time zone and no daylight saving; a fixed offset needs no tz database."""
+
+_SUMMARY_COLUMNS = (
+    "case_no, case_id, item_code, category, status, applicant_name, id_number, phone, "
+    "accepted_at, updated_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """One row of the case list."""
+
+    case_no: str
+    case_id: str
+    item_code: str
+    category: str
+    status: str
+    applicant_name: str
+    id_number: str
+    phone: str
+    accepted_at: str
+    updated_at: str
+
+
+class CaseBook:
+    """Records and reads the cases of one node.
+
+    Args:
+        home: the opened node home.
+        catalog: the item catalog this center works under.
+        clock: returns the current aware time (tests pass a fixed one).
+    """
+
+    def __init__(
+        self,
+        home: NodeHome,
+        *,
+        catalog: casework.Catalog,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._home = home
+        self._catalog = catalog
+        self._clock = clock
+
+    def accept(
+        self, *, item_code: str, applicant_name: str, id_number: str, phone: str, clerk_id: str
+    ) -> CaseSummary:
+        """Accepts a new case and returns it with its new case number.
+
+        Raises:
+            InvalidInput: unknown item, or an applicant field that fails its check.
+        """
+        item = _lookup_item(self._catalog, item_code)
+        applicant = _validated_applicant(applicant_name, id_number, phone, self._clock())
+        with self._home.database.transaction() as conn:
+            case_id = new_event_id()
+            payload = {
+                "case_no": self._next_case_no(conn),
+                "center_code": self._home.center_code,
+                "item_code": item.code,
+                "item_name": item.name,
+                "category": item.category,
+                "workflow": item.workflow,
+                "catalog_version": self._catalog.version,
+                "applicant": applicant,
+            }
+            self._append(conn, case_id, "accept", payload, clerk_id, state=None)
+        return self.get(payload["case_no"])
+
+    def act(
+        self,
+        case_no: str,
+        action: str,
+        *,
+        clerk_id: str,
+        payload: Mapping[str, Any] | None = None,
+    ) -> CaseSummary:
+        """Records `action` on a case if the state machine allows it.
+
+        Raises:
+            CaseNotFound: no such case on this node.
+            InvalidInput: the action is not legal now (the message names the legal ones).
+        """
+        with self._home.database.transaction() as conn:
+            case_id = self._case_id(conn, case_no)
+            state = _fold(self._events_of(conn, case_id))
+            self._append(conn, case_id, action, dict(payload or {}), clerk_id, state=state)
+        return self.get(case_no)
+
+    def state(self, case_no: str) -> casework.CaseState:
+        """Folds a case's events into its full state."""
+        conn = self._home.conn
+        return _fold(self._events_of(conn, self._case_id(conn, case_no)))
+
+    def history(self, case_no: str) -> list[Event]:
+        conn = self._home.conn
+        return self._events_of(conn, self._case_id(conn, case_no))
+
+    def get(self, case_no: str) -> CaseSummary:
+        row = self._home.conn.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM cases WHERE case_no = ?", (case_no,)
+        ).fetchone()
+        if row is None:
+            raise _not_found(case_no)
+        return CaseSummary(*row)
+
+    def list(self, *, status: str | None = None, limit: int = 50) -> list[CaseSummary]:
+        """Newest cases first, optionally only those in one status."""
+        where, args = ("WHERE status = ?", (status,)) if status else ("", ())
+        rows = self._home.conn.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM cases {where} "
+            "ORDER BY accepted_at DESC, case_no DESC LIMIT ?",
+            (*args, limit),
+        )
+        return [CaseSummary(*row) for row in rows]
+
+    def _append(
+        self,
+        conn: sqlite3.Connection,
+        case_id: str,
+        action: str,
+        payload: dict[str, Any],
+        clerk_id: str,
+        *,
+        state: casework.CaseState | None,
+    ) -> None:
+        seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
+        event = Event(
+            event_id=new_event_id(),
+            node_id=self._home.node_id,
+            seq=seq,
+            case_id=case_id,
+            type=action,
+            occurred_at=format_timestamp(self._clock()),
+            clerk_id=clerk_id,
+            payload=payload,
+        )
+        new_state = _apply(state, event)
+        conn.execute(
+            "INSERT INTO events (seq, event_id, case_id, type, occurred_at, clerk_id, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                seq,
+                event.event_id,
+                case_id,
+                action,
+                event.occurred_at,
+                clerk_id,
+                encode_event(event),
+            ),
+        )
+        _project(conn, new_state, event)
+
+    def _next_case_no(self, conn: sqlite3.Connection) -> str:
+        """Center code, local date, window and a daily counter: 513431100-20261128-010007."""
+        day = self._clock().astimezone(CHINA_TIME).strftime("%Y%m%d")
+        window = self._home.setting("window", "01")
+        counter = f"case_no:{day}:{window}"
+        conn.execute(
+            "INSERT INTO counters (name, value) VALUES (?, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + 1",
+            (counter,),
+        )
+        n = conn.execute("SELECT value FROM counters WHERE name = ?", (counter,)).fetchone()[0]
+        return f"{self._home.center_code}-{day}-{window}{n:04d}"
+
+    def _case_id(self, conn: sqlite3.Connection, case_no: str) -> str:
+        row = conn.execute("SELECT case_id FROM cases WHERE case_no = ?", (case_no,)).fetchone()
+        if row is None:
+            raise _not_found(case_no)
+        return str(row[0])
+
+    def _events_of(self, conn: sqlite3.Connection, case_id: str) -> list[Event]:
+        rows = conn.execute("SELECT body FROM events WHERE case_id = ? ORDER BY seq", (case_id,))
+        return [decode_event(row[0]) for row in rows]
+
+
+def _not_found(case_no: str) -> CaseNotFound:
+    return CaseNotFound(
+        f"no case numbered {case_no} on this node; check the number on the receipt",
+        message_zh=f"本机没有编号为 {case_no} 的办件，请核对回执上的编号",
+    )
+
+
+def _lookup_item(catalog: casework.Catalog, item_code: str) -> casework.Item:
+    try:
+        return catalog.get(item_code)
+    except casework.CaseworkError as exc:
+        raise InvalidInput(
+            f"unknown item {item_code!r}; `township-node catalog list` shows the items",
+            message_zh=f"事项目录中没有编码为 {item_code} 的事项",
+            field="item_code",
+        ) from exc
+
+
+def _validated_applicant(name: str, id_number: str, phone: str, now: datetime) -> dict[str, str]:
+    """The applicant as the accept payload carries it, normalised, or InvalidInput."""
+    raw = {"name": name, "id_type": "111", "id_number": id_number}
+    if phone.strip():
+        raw["phone"] = phone
+    try:
+        applicant = casework.validate_applicant(raw, today=now.astimezone(CHINA_TIME).date())
+    except casework.CaseworkError as exc:
+        raise InvalidInput(exc.message, message_zh=exc.message_zh, field=exc.field or "") from exc
+    checked = {
+        "name": applicant.name,
+        "id_type": applicant.id_type,
+        "id_number": applicant.id_number,
+    }
+    if applicant.phone:
+        checked["phone"] = applicant.phone
+    return checked
+
+
+def _apply(state: casework.CaseState | None, event: Event) -> casework.CaseState:
+    try:
+        return casework.apply_event(
+            state,
+            case_id=event.case_id,
+            type=event.type,
+            payload=event.payload,
+            occurred_at=parse_timestamp(event.occurred_at),
+        )
+    except casework.CaseworkError as exc:
+        raise InvalidInput(exc.message, message_zh=exc.message_zh, field=exc.field or "") from exc
+
+
+def _fold(events: list[Event]) -> casework.CaseState:
+    state: casework.CaseState | None = None
+    for event in events:
+        state = _apply(state, event)
+    assert state is not None, "a case row always has its accept event"
+    return state
+
+
+def _project(conn: sqlite3.Connection, state: casework.CaseState, event: Event) -> None:
+    if event.type == "accept":
+        applicant = event.payload["applicant"]
+        conn.execute(
+            "INSERT INTO cases (case_id, case_no, item_code, category, status, applicant_name, "
+            "id_number, phone, accepted_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.case_id,
+                state.case_no,
+                state.item_code,
+                state.category,
+                state.status,
+                applicant["name"],
+                applicant["id_number"],
+                applicant.get("phone", ""),
+                event.occurred_at,
+                event.occurred_at,
+            ),
+        )
+    else:
+        conn.execute(
+            "UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?",
+            (state.status, event.occurred_at, event.case_id),
+        )

@@ -1,0 +1,289 @@
+"""Provides the `township-node` command line.
+
+Every command takes --home (or TOWNSHIP_NODE_HOME); --json prints one JSON object; a
+failure prints one English line on stderr and exits non-zero (sync: 3 when the hub cannot
+be reached, 4 when it refuses).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from sync_protocol import ProtocolError
+
+from .errors import NodeError
+from .home import NodeHome, init_home, open_home
+
+__all__ = ["main"]
+
+_FORWARD_STEPS = ("handle", "review", "approve", "review_and_approve")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result = args.handler(args)
+    except NodeError as exc:
+        print(f"township-node: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except ProtocolError as exc:
+        print(f"township-node: error: {exc.message}", file=sys.stderr)
+        return 4
+    except KeyboardInterrupt:
+        return 130
+    if result is not None:
+        _print(result, as_json=args.json)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="township-node", description="Township service node.")
+    parser.set_defaults(handler=lambda _a: parser.print_help(), json=False)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home",
+        type=Path,
+        default=os.environ.get("TOWNSHIP_NODE_HOME"),
+        help="node home folder (default: $TOWNSHIP_NODE_HOME)",
+    )
+    common.add_argument("--json", action="store_true", help="print one JSON object")
+    common.add_argument(
+        "--clerk",
+        default=os.environ.get("TOWNSHIP_NODE_CLERK", "admin"),
+        help="clerk id recorded on events (default: admin)",
+    )
+    sub = parser.add_subparsers(title="commands")
+
+    p = sub.add_parser("init", parents=[common], help="create a node home for a center")
+    p.add_argument("--center", required=True, help="9-digit township or 6-digit county code")
+    p.add_argument("--name", required=True, help="the service center's name")
+    p.add_argument("--window", type=int, default=1, help="window number (several PCs)")
+    p.set_defaults(handler=_init)
+
+    p = sub.add_parser("enroll", parents=[common], help="enroll with the county hub")
+    p.add_argument("--hub", required=True, help="the hub's URL")
+    p.add_argument("--code", required=True, help="one-time code from the county admin")
+    p.set_defaults(handler=_enroll)
+
+    _add_case_commands(sub, common)
+
+    p = sub.add_parser("sync", parents=[common], help="deliver recorded events to the hub")
+    p.add_argument("--batch-events", type=int, default=1000)
+    p.set_defaults(handler=_sync)
+
+    p = sub.add_parser("status", parents=[common], help="what waits to be sent")
+    p.set_defaults(handler=_status)
+
+    catalog = sub.add_parser("catalog", help="the item catalog").add_subparsers(title="catalog")
+    p = catalog.add_parser("list", parents=[common], help="items this center may accept")
+    p.set_defaults(handler=_catalog_list)
+    return parser
+
+
+def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    case = sub.add_parser("case", help="record and read cases").add_subparsers(title="case")
+    p = case.add_parser("accept", parents=[common], help="accept a new case")
+    p.add_argument("--item", required=True, help="item code (see `catalog list`)")
+    p.add_argument("--applicant-name", required=True)
+    p.add_argument("--id-number", required=True, help="18-digit resident ID number")
+    p.add_argument("--phone", default="")
+    p.set_defaults(handler=_case_accept)
+
+    p = case.add_parser("advance", parents=[common], help="move a case to its next step")
+    p.add_argument("case_no")
+    p.add_argument("--note", default="")
+    p.set_defaults(handler=_case_advance)
+
+    p = case.add_parser("complete", parents=[common], help="complete a case")
+    p.add_argument("case_no")
+    p.add_argument("--result", default="granted", help="result code (default: granted)")
+    p.add_argument("--label", default="准予许可", help="result label as shown to the citizen")
+    p.set_defaults(handler=_case_complete)
+
+    p = case.add_parser("refuse", parents=[common], help="refuse a case (不予受理)")
+    p.add_argument("case_no")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(handler=_case_refuse)
+
+    p = case.add_parser("list", parents=[common], help="recent cases")
+    p.add_argument("--status", default=None)
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(handler=_case_list)
+
+    p = case.add_parser("show", parents=[common], help="one case with its history")
+    p.add_argument("case_no")
+    p.set_defaults(handler=_case_show)
+
+
+def _home_path(args: argparse.Namespace) -> Path:
+    if not args.home:
+        raise NodeError("no node home: pass --home DIR or set TOWNSHIP_NODE_HOME")
+    return Path(args.home)
+
+
+def _open(args: argparse.Namespace) -> NodeHome:
+    return open_home(_home_path(args))
+
+
+def _casebook(home: NodeHome) -> Any:
+    from .casebook import CaseBook
+    from .catalog import current_catalog
+
+    return CaseBook(home, catalog=current_catalog(home))
+
+
+def _init(args: argparse.Namespace) -> dict[str, Any]:
+    with init_home(
+        _home_path(args), center_code=args.center, name=args.name, window=args.window
+    ) as home:
+        return {
+            "node_id": home.node_id,
+            "center": home.center_code,
+            "key_id": home.keys.signing.public.key_id,
+            "home": str(home.path),
+        }
+
+
+def _enroll(args: argparse.Namespace) -> dict[str, Any]:
+    from sync_protocol import HubClient
+
+    from .enrollment import enroll
+
+    with _open(args) as home, HubClient(args.hub) as client:
+        hub = enroll(home, client, args.code)
+        return {"enrolled_with": hub.hub_id, "hub_name": hub.name, "node_id": home.node_id}
+
+
+def _case_accept(args: argparse.Namespace) -> dict[str, Any]:
+    with _open(args) as home:
+        case = _casebook(home).accept(
+            item_code=args.item,
+            applicant_name=args.applicant_name,
+            id_number=args.id_number,
+            phone=args.phone,
+            clerk_id=args.clerk,
+        )
+        return {"case_no": case.case_no, "status": case.status}
+
+
+def _case_advance(args: argparse.Namespace) -> dict[str, Any]:
+    import casework
+
+    from .errors import InvalidInput
+
+    with _open(args) as home:
+        book = _casebook(home)
+        legal = casework.legal_actions(book.state(args.case_no))
+        step = next((action for action in legal if action in _FORWARD_STEPS), None)
+        if step is None:
+            raise InvalidInput(
+                f"case {args.case_no} has no next step to advance to; legal actions now: "
+                f"{', '.join(legal) or 'none'}",
+                message_zh="该办件当前没有可推进的下一步",
+            )
+        payload = {"note": args.note} if args.note else {}
+        case = book.act(args.case_no, step, clerk_id=args.clerk, payload=payload)
+        return {"case_no": case.case_no, "status": case.status, "action": step}
+
+
+def _case_complete(args: argparse.Namespace) -> dict[str, Any]:
+    with _open(args) as home:
+        case = _casebook(home).act(
+            args.case_no,
+            "complete",
+            clerk_id=args.clerk,
+            payload={"result_code": args.result, "result_label": args.label},
+        )
+        return {"case_no": case.case_no, "status": case.status}
+
+
+def _case_refuse(args: argparse.Namespace) -> dict[str, Any]:
+    with _open(args) as home:
+        case = _casebook(home).act(
+            args.case_no, "refuse", clerk_id=args.clerk, payload={"reason": args.reason}
+        )
+        return {"case_no": case.case_no, "status": case.status}
+
+
+def _case_list(args: argparse.Namespace) -> dict[str, Any]:
+    with _open(args) as home:
+        cases = _casebook(home).list(status=args.status, limit=args.limit)
+        return {"cases": [asdict(case) for case in cases]}
+
+
+def _case_show(args: argparse.Namespace) -> dict[str, Any]:
+    import casework
+
+    with _open(args) as home:
+        book = _casebook(home)
+        case = book.get(args.case_no)
+        history = [
+            {"seq": e.seq, "type": e.type, "at": e.occurred_at, "clerk": e.clerk_id}
+            for e in book.history(args.case_no)
+        ]
+        legal = casework.legal_actions(book.state(args.case_no))
+        return asdict(case) | {"history": history, "legal_actions": list(legal)}
+
+
+def _sync(args: argparse.Namespace) -> dict[str, Any]:
+    from sync_protocol import HubClient
+
+    from .enrollment import pinned_hub
+    from .sync import sync_once
+
+    with _open(args) as home:
+        url, _ = pinned_hub(home)
+        with HubClient(url, attempts=2, backoff=0.2, timeout=30.0) as client:
+            report = sync_once(home, client, batch_events=args.batch_events)
+        return asdict(report)
+
+
+def _status(args: argparse.Namespace) -> dict[str, Any]:
+    from .outbox import Outbox
+
+    with _open(args) as home:
+        status = Outbox(home).status()
+        last = home.conn.execute(
+            "SELECT at, outcome, detail FROM sync_log ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return asdict(status) | {
+            "node_id": home.node_id,
+            "hub_url": home.setting("hub_url"),
+            "pending_events": status.unbatched_events + status.unacknowledged_events,
+            "last_sync": dict(zip(("at", "outcome", "detail"), last, strict=True)) if last else {},
+        }
+
+
+def _catalog_list(args: argparse.Namespace) -> dict[str, Any]:
+    from .catalog import available_items
+
+    with _open(args) as home:
+        return {
+            "items": [
+                {"code": item.code, "name": item.name, "category": item.category}
+                for item in available_items(home)
+            ]
+        }
+
+
+def _print(result: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    for key in ("cases", "items"):
+        if key in result:
+            for row in result[key]:
+                print("  ".join(str(value) for value in row.values()))
+            return
+    if set(result) == {"case_no"}:
+        print(result["case_no"])
+        return
+    for key, value in result.items():
+        print(f"{key}: {value}")

@@ -1,0 +1,104 @@
+"""Provides the node home: one folder holding the database and the key file."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sync_protocol import format_timestamp
+
+from .errors import AlreadyInitialized, InvalidInput, NotInitialized
+from .store import (
+    NodeDatabase,
+    NodeKeys,
+    get_setting,
+    load_keys,
+    open_database,
+    save_keys,
+    set_setting,
+)
+
+__all__ = ["NodeHome", "init_home", "open_home"]
+
+DATABASE_FILE = "node.db"
+KEY_FILE = "keys/node-keys.json"
+
+
+@dataclass(slots=True)
+class NodeHome:
+    """An opened node home. Close it when done."""
+
+    path: Path
+    database: NodeDatabase
+    keys: NodeKeys
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.database.conn
+
+    def setting(self, key: str, default: str = "") -> str:
+        return get_setting(self.database.conn, key, default)
+
+    @property
+    def node_id(self) -> str:
+        return self.setting("node_id")
+
+    @property
+    def center_code(self) -> str:
+        return self.setting("center_code")
+
+    def close(self) -> None:
+        self.database.close()
+
+    def __enter__(self) -> NodeHome:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def init_home(path: Path, *, center_code: str, name: str, window: int = 1) -> NodeHome:
+    """Creates a node home for a service center: database, keys and node id.
+
+    Raises:
+        AlreadyInitialized: a database is already there (we never overwrite one).
+        InvalidInput: the center code is not a 6-digit county or 9-digit township code.
+    """
+    if not (center_code.isdigit() and len(center_code) in (6, 9)):
+        raise InvalidInput(
+            f"center code {center_code!r} must be a 6-digit county or 9-digit township code",
+            message_zh="中心代码应为6位县级或9位乡镇级区划代码",
+            field="center_code",
+        )
+    if (path / DATABASE_FILE).exists() or (path / KEY_FILE).exists():
+        raise AlreadyInitialized(f"a node home already exists at {path}")
+    path.mkdir(parents=True, exist_ok=True)
+    keys = NodeKeys.generate()
+    save_keys(path / KEY_FILE, keys)
+    database = open_database(path / DATABASE_FILE)
+    # The random part keeps two PCs of one center (or a re-installed one) apart.
+    node_id = f"{center_code}-{secrets.token_hex(4)}"
+    with database.transaction() as conn:
+        set_setting(conn, "node_id", node_id)
+        set_setting(conn, "center_code", center_code)
+        set_setting(conn, "center_name", name)
+        set_setting(conn, "window", f"{window:02d}")
+        set_setting(conn, "created_at", format_timestamp(datetime.now(UTC)))
+    return NodeHome(path, database, keys)
+
+
+def open_home(path: Path) -> NodeHome:
+    """Opens an existing node home.
+
+    Raises:
+        NotInitialized: no node home at `path`.
+    """
+    if not (path / DATABASE_FILE).exists() or not (path / KEY_FILE).exists():
+        raise NotInitialized(
+            f"no node home at {path}; run `township-node init --center CODE --name NAME` first",
+            message_zh="本机尚未初始化，请先运行 township-node init",
+        )
+    return NodeHome(path, open_database(path / DATABASE_FILE), load_keys(path / KEY_FILE))

@@ -1,0 +1,182 @@
+"""Provides the outbox: cutting the event log into signed batches and recording receipts.
+
+A batch, once cut, never changes: resending it after a lost acknowledgement sends the same
+signed bytes, so the hub recognises it and answers with the same receipt.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sync_protocol import (
+    GENESIS_HASH,
+    BatchHeader,
+    Receipt,
+    SignedBatch,
+    SignedDocument,
+    build_batch,
+    format_timestamp,
+)
+
+from .home import NodeHome
+
+__all__ = ["DEFAULT_BATCH_EVENTS", "Outbox", "OutboxStatus"]
+
+DEFAULT_BATCH_EVENTS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStatus:
+    """What is waiting to go and what the hub last said."""
+
+    unbatched_events: int
+    unacknowledged_batches: int
+    unacknowledged_events: int
+    applied_batches: int
+    rejected_batches: int
+    last_event_seq: int
+    last_receipt_at: str
+    hub_next_batch_seq: int
+    oldest_unsent_at: str
+
+
+class Outbox:
+    def __init__(self, home: NodeHome) -> None:
+        self._home = home
+
+    def cut(self, *, max_events: int = DEFAULT_BATCH_EVENTS) -> int:
+        """Cuts every event not yet in a batch into batches; returns how many were cut."""
+        cut = 0
+        while self._cut_one(max_events):
+            cut += 1
+        return cut
+
+    def _cut_one(self, max_events: int) -> bool:
+        with self._home.database.transaction() as conn:
+            last = conn.execute(
+                "SELECT batch_seq, last_seq, batch_hash FROM batches "
+                "ORDER BY batch_seq DESC LIMIT 1"
+            ).fetchone()
+            batch_seq, last_seq, prev_hash = last if last else (0, 0, GENESIS_HASH)
+            rows = conn.execute(
+                "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                (last_seq, max_events),
+            ).fetchall()
+            if not rows:
+                return False
+            batch = build_batch(
+                [row[1] for row in rows],
+                node_id=self._home.node_id,
+                first_seq=rows[0][0],
+                batch_seq=batch_seq + 1,
+                prev_hash=prev_hash,
+                signing_key=self._home.keys.signing,
+            )
+            _insert_batch(conn, batch)
+        return True
+
+    def unacknowledged(self, *, from_seq: int = 1) -> list[SignedBatch]:
+        """Batches the hub has not applied, oldest first."""
+        rows = self._home.conn.execute(
+            "SELECT header, signature, body FROM batches "
+            "WHERE batch_seq >= ? AND status IN ('pending', 'held') ORDER BY batch_seq",
+            (from_seq,),
+        )
+        return [SignedBatch(BatchHeader.decode(h), s, b) for h, s, b in rows]
+
+    def batches_from(self, batch_seq: int) -> list[SignedBatch]:
+        """Every batch from `batch_seq` on, whatever its status (for resending from a cursor)."""
+        rows = self._home.conn.execute(
+            "SELECT header, signature, body FROM batches WHERE batch_seq >= ? ORDER BY batch_seq",
+            (batch_seq,),
+        )
+        return [SignedBatch(BatchHeader.decode(h), s, b) for h, s, b in rows]
+
+    def record_receipt(self, receipt: Receipt, document: SignedDocument) -> None:
+        """Stores a verified receipt and moves the batch to the receipt's status."""
+        with self._home.database.transaction() as conn:
+            conn.execute(
+                "UPDATE batches SET status = ?, receipt = ?, acknowledged_at = ? "
+                "WHERE batch_seq = ? AND batch_hash = ?",
+                (
+                    receipt.status,
+                    json.dumps(document.to_dict(), ensure_ascii=False),
+                    format_timestamp(datetime.now(UTC)),
+                    receipt.batch_seq,
+                    receipt.batch_hash,
+                ),
+            )
+            if receipt.status == "applied":
+                # The hub applies in order, so an applied receipt acknowledges all before it.
+                conn.execute(
+                    "UPDATE batches SET status = 'applied' "
+                    "WHERE batch_seq < ? AND status != 'applied'",
+                    (receipt.batch_seq,),
+                )
+
+    def mark_rejected(self, batch_seq: int, reason: str) -> None:
+        with self._home.database.transaction() as conn:
+            conn.execute(
+                "UPDATE batches SET status = 'rejected', receipt = ? WHERE batch_seq = ?",
+                (json.dumps({"reason": reason}, ensure_ascii=False), batch_seq),
+            )
+
+    def status(self) -> OutboxStatus:
+        conn = self._home.conn
+        last_batched = _scalar(conn, "SELECT coalesce(max(last_seq), 0) FROM batches")
+        last_seq = _scalar(conn, "SELECT coalesce(max(seq), 0) FROM events")
+        counts = dict(conn.execute("SELECT status, count(*) FROM batches GROUP BY status"))
+        waiting = conn.execute(
+            "SELECT count(*), coalesce(sum(last_seq - first_seq + 1), 0), min(first_seq) "
+            "FROM batches WHERE status IN ('pending', 'held')"
+        ).fetchone()
+        oldest_seq = waiting[2] if waiting[2] is not None else last_batched + 1
+        oldest = conn.execute(
+            "SELECT occurred_at FROM events WHERE seq = ?", (oldest_seq,)
+        ).fetchone()
+        last_receipt = conn.execute(
+            "SELECT acknowledged_at, receipt FROM batches WHERE acknowledged_at IS NOT NULL "
+            "ORDER BY acknowledged_at DESC LIMIT 1"
+        ).fetchone()
+        next_seq = _receipt_cursor(last_receipt[1]) if last_receipt else 1
+        return OutboxStatus(
+            unbatched_events=last_seq - last_batched,
+            unacknowledged_batches=waiting[0],
+            unacknowledged_events=waiting[1],
+            applied_batches=counts.get("applied", 0),
+            rejected_batches=counts.get("rejected", 0),
+            last_event_seq=last_seq,
+            last_receipt_at=last_receipt[0] if last_receipt else "",
+            hub_next_batch_seq=next_seq,
+            oldest_unsent_at=oldest[0] if oldest else "",
+        )
+
+
+def _receipt_cursor(receipt_json: str) -> int:
+    body = json.loads(receipt_json).get("body", {})
+    return int(body.get("next_batch_seq", 1))
+
+
+def _scalar(conn: sqlite3.Connection, sql: str) -> int:
+    return int(conn.execute(sql).fetchone()[0])
+
+
+def _insert_batch(conn: sqlite3.Connection, batch: SignedBatch) -> None:
+    h = batch.header
+    conn.execute(
+        "INSERT INTO batches (batch_seq, first_seq, last_seq, batch_hash, header, signature, "
+        "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            h.batch_seq,
+            h.first_seq,
+            h.last_seq,
+            h.batch_hash,
+            h.encode(),
+            batch.signature,
+            batch.body,
+            h.created_at,
+        ),
+    )

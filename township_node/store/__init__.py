@@ -1,0 +1,18 @@
+"""Provides the node's storage: the SQLite database, its migrations, settings and key file."""
+
+from __future__ import annotations
+
+from .database import NodeDatabase, open_database
+from .keys import NodeKeys, load_keys, save_keys
+from .settings import get_json_setting, get_setting, set_setting
+
+__all__ = [
+    "NodeDatabase",
+    "NodeKeys",
+    "get_json_setting",
+    "get_setting",
+    "load_keys",
+    "open_database",
+    "save_keys",
+    "set_setting",
+]
