@@ -15,6 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from sync_protocol import SUITES, HubClient, ProtocolError
 
 from .errors import HubError
@@ -32,6 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (HubError, ProtocolError) as exc:
         print(f"central-hub: error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, HubError) else 4
+    except SQLAlchemyError as exc:
+        print(
+            f"central-hub: error: hub store failed ({exc.__class__.__name__}: {exc}); "
+            "check free disk space and the database URL",
+            file=sys.stderr,
+        )
+        return 5
     except KeyboardInterrupt:
         return 130
     if result is not None:
@@ -193,12 +202,26 @@ def _print(result: Any, *, as_json: bool) -> None:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    header = f"{'单位代码':<10} {'单位':<16} {'类别':<10} {'受理':>6} {'办结':>6} {'办结率':>7}"
-    print(header)
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="办件统计 (cases by category)", title_justify="left")
+    for label, justify in (
+        ("单位代码", "left"),
+        ("单位", "left"),
+        ("类别", "left"),
+        ("受理", "right"),
+        ("办结", "right"),
+        ("办结率", "right"),
+    ):
+        table.add_column(label, justify=justify)  # type: ignore[arg-type]
     for row in rows:
-        print(
-            f"{row['org_code']:<12} {row['org_name']:<16} {row['category_label']:<10} "
-            f"{row['accepted']:>6} {row['completed']:>6} {row['completion_rate']:>7.1%}"
+        table.add_row(
+            row["org_code"],
+            row["org_name"],
+            row["category_label"],
+            str(row["accepted"]),
+            str(row["completed"]),
+            f"{row['completion_rate']:.1%}",
         )
-    if not rows:
-        print("(no cases yet)")
+    Console().print(table if rows else "(还没有办件 no cases yet)")

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse
 from sync_protocol import MAX_BODY_SIZE, HubClient, MalformedInput, ProtocolError, parse_json
 
 from .enrollment import accept_forwarded_registration, redeem_code
-from .errors import HubError
+from .errors import HubError, PersistenceError
 from .forward import forward_round, upstream_of
 from .home import HubHome
 from .ingest import Decision, Ingestor
@@ -62,6 +63,16 @@ class Endpoints:
         except (ProtocolError, HubError) as exc:
             log.warning("batch refused: %s", exc)
             return _error(exc)
+        except SQLAlchemyError as exc:
+            # Disk full, database locked: nothing was applied; the node should retry later.
+            log.error("store failed during ingest: %s", exc)
+            failure = PersistenceError(
+                f"hub store failed: {exc.__class__.__name__}",
+                hint="nothing was applied; retry later",
+            )
+            return JSONResponse(
+                {"error": failure.to_dict()}, status_code=503, headers={"Retry-After": "30"}
+            )
         status = 202 if result.decision is Decision.HOLD else 200
         return JSONResponse({"receipt": result.receipt.to_dict()}, status_code=status)
 

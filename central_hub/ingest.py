@@ -42,7 +42,15 @@ from sync_protocol import (
 from .errors import HubError
 from .home import HubHome
 from .projection import project_events
-from .store import batches, cursors, events, held_batches, nodes, rejected_batches
+from .store import (
+    batches,
+    cursors,
+    events,
+    held_batches,
+    insert_many,
+    nodes,
+    rejected_batches,
+)
 
 __all__ = ["Decision", "IngestResult", "Ingestor", "NodeCursor", "decide"]
 
@@ -145,8 +153,8 @@ class Ingestor:
     ) -> SignedDocument:
         header = opened.batch.header
         now = _now()
-        conn.execute(events.insert(), list(_event_rows(opened)))
-        project_events(conn, opened.events)
+        insert_many(conn, events, list(_event_rows(opened)))
+        project_events(conn, opened.events, sender_center=self._center_of(conn, header.node_id))
         new_cursor = NodeCursor(header.batch_seq + 1, header.last_seq, header.batch_hash)
         receipt = self._receipt(header, "applied", new_cursor)
         conn.execute(
@@ -164,6 +172,14 @@ class Ingestor:
         )
         _save_cursor(conn, header.node_id, new_cursor, now, exists=cursor.next_batch_seq > 1)
         return receipt
+
+    @staticmethod
+    def _center_of(conn: sa.Connection, node_id: str) -> str:
+        return str(
+            conn.execute(
+                sa.select(nodes.c.center_code).where(nodes.c.node_id == node_id)
+            ).scalar_one()
+        )
 
     def _drain_held(self, node_id: str) -> None:
         """Applies held batches that the newly applied one made next in line."""

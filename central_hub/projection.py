@@ -14,28 +14,35 @@ import casework
 from sync_protocol import Event, decode_event, format_timestamp, parse_timestamp
 
 from .errors import RuleViolation
-from .store import cases, events
+from .store import cases, events, insert_many
 
 __all__ = ["project_events"]
 
 
-def project_events(conn: sa.Connection, batch_events: Sequence[Event]) -> None:
+def project_events(
+    conn: sa.Connection, batch_events: Sequence[Event], *, sender_center: str
+) -> None:
     """Folds a batch's events into the cases table, inside the caller's transaction.
 
+    Args:
+        sender_center: the center the sending node is enrolled for; a node acts only on
+            cases its center accepted or now holds.
+
     Raises:
-        RuleViolation: an event is not legal for its case's state.
+        RuleViolation: an event is not legal for its case's state, or not the sender's to make.
     """
     states = _states_before(conn, batch_events)
     created: set[str] = set()
     for event in batch_events:
         before = states.get(event.case_id)
         states[event.case_id] = _apply(before, event)
+        _check_sender_holds(before, states[event.case_id], event, sender_center)
         if before is None:
             created.add(event.case_id)
     touched = {event.case_id: event for event in batch_events}
     new_rows = [_row(states[cid], touched[cid]) for cid in touched if cid in created]
     if new_rows:
-        conn.execute(cases.insert(), new_rows)
+        insert_many(conn, cases, new_rows)
     for case_id in touched.keys() - created:
         row = _row(states[case_id], touched[case_id])
         conn.execute(
@@ -64,6 +71,21 @@ def _states_before(
     for case_id, body in rows:
         states[case_id] = _apply(states.get(case_id), decode_event(body))
     return states
+
+
+def _check_sender_holds(
+    before: casework.CaseState | None,
+    after: casework.CaseState,
+    event: Event,
+    sender_center: str,
+) -> None:
+    holder = after.center_code if before is None else before.holder_center
+    if holder != sender_center:
+        raise RuleViolation(
+            f"node {event.node_id} of center {sender_center} recorded {event.type!r} on case "
+            f"{after.case_no}, which center {holder} holds",
+            hint="a center may act only on the cases it accepted or was handed",
+        )
 
 
 def _apply(state: casework.CaseState | None, event: Event) -> casework.CaseState:

@@ -57,7 +57,8 @@ def format_timestamp(moment: datetime) -> str:
 
 def parse_timestamp(text: str) -> datetime:
     """Parses a wire timestamp back to an aware UTC datetime."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+    # fromisoformat reads the trailing "Z" from Python 3.11 on, and is ~30x faster than strptime.
+    return datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,9 +66,9 @@ class HubProcess:
                 self.process.wait(5)
 
 
-def start_hub(home: Path, *, forward_interval: float = 0) -> HubProcess:
+def start_hub(home: Path, *, forward_interval: float = 0, port: int = 0) -> HubProcess:
     """Starts `central-hub serve` under uvicorn and waits until it answers."""
-    port = free_port()
+    port = port or free_port()
     with open(home / "serve.log", "ab") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
             [

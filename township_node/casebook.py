@@ -93,6 +93,7 @@ class CaseBook:
                 "category": item.category,
                 "workflow": item.workflow,
                 "catalog_version": self._catalog.version,
+                "promised_limit_days": item.promised_limit_days,
                 "applicant": applicant,
             }
             self._append(conn, case_id, "accept", payload, clerk_id, state=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -36,6 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProtocolError as exc:
         print(f"township-node: error: {exc.message}", file=sys.stderr)
         return 4
+    except sqlite3.Error as exc:
+        print(
+            f"township-node: error: local database failed ({exc}); nothing was changed; "
+            "check free disk space and that no other program holds the file",
+            file=sys.stderr,
+        )
+        return 5
     except KeyboardInterrupt:
         return 130
     if result is not None:

@@ -24,7 +24,7 @@ PROPERTY = CATALOG.get("SAMPLE-ZR-002")  # 不动产首次登记: charged, 80 yu
 ABOLISHED = CATALOG.get("SAMPLE-WJ-009")  # 再生育审批: valid until 2021-07-19
 
 
-def test_sample_items_used_here_have_the_expected_shape() -> None:
+def test_sample_items_have_the_expected_shape_when_used_here() -> None:
     assert (DIBAO.name, PLANNING.name, PROPERTY.fee_standard_yuan, ABOLISHED.name) == (
         "最低生活保障审核确认",
         "乡村建设规划许可证核发（农村村民住宅）",
@@ -49,7 +49,7 @@ def test_acceptance_allows_item_when_level_handles_it_on_that_date(
     check_acceptance(item, center_level=level, on_date=on_date)
 
 
-def test_acceptance_refuses_delegated_item_above_and_says_where_to_go() -> None:
+def test_acceptance_says_where_to_go_when_item_was_delegated_down() -> None:
     with pytest.raises(ItemNotAvailable) as caught:
         check_acceptance(DIBAO, center_level="county", on_date=date(2021, 3, 1))
     error = caught.value

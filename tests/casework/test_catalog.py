@@ -64,7 +64,7 @@ def test_sample_catalog_covers_departments_and_features_when_loaded() -> None:
     assert 0 < sum(i.online for i in items) < len(items)
 
 
-def test_sample_catalog_marks_itself_invented_in_the_file() -> None:
+def test_sample_catalog_marks_itself_invented_when_read_raw() -> None:
     from importlib import resources
 
     text = resources.files("casework").joinpath("data/sample_catalog.json").read_text("utf-8")
@@ -100,13 +100,13 @@ def test_catalog_round_trips_through_json_when_serialised() -> None:
     assert json.dumps(catalog_to_dict(again)) == json.dumps(data)
 
 
-def test_catalog_to_dict_orders_items_by_code_whatever_the_input_order() -> None:
+def test_catalog_to_dict_orders_items_by_code_when_built_unsorted() -> None:
     items = [_item(code="B-2"), _item(code="A-1")]
     data = catalog_to_dict(Catalog.of("v1", "513400", items))
     assert [i["code"] for i in data["items"]] == ["A-1", "B-2"]
 
 
-def test_catalog_of_rejects_duplicate_codes() -> None:
+def test_catalog_of_rejects_items_when_codes_repeat() -> None:
     with pytest.raises(InvalidCatalog):
         Catalog.of("v1", "513400", [_item(), _item()])
 
@@ -151,7 +151,9 @@ def test_merge_rejects_county_item_when_it_reuses_a_prefecture_code() -> None:
         ),
     ],
 )
-def test_item_rejects_inconsistent_fields(changes: dict[str, Any], field: str) -> None:
+def test_item_rejects_construction_when_fields_are_inconsistent(
+    changes: dict[str, Any], field: str
+) -> None:
     with pytest.raises(InvalidCatalog) as caught:
         _item(**changes)
     assert caught.value.field == field
@@ -172,7 +174,7 @@ def test_parts_reject_contradictions_when_built(make: Any) -> None:
         make()
 
 
-def test_item_follows_chained_delegations_by_date() -> None:
+def test_item_moves_between_levels_when_delegations_are_chained() -> None:
     item = _item(
         levels=frozenset({"prefecture"}),
         delegations=(
@@ -209,6 +211,6 @@ def test_catalog_from_dict_names_the_path_when_a_value_is_bad(
     assert caught.value.field == field
 
 
-def test_item_to_dict_writes_fee_as_text_never_float() -> None:
+def test_item_to_dict_writes_fee_as_text_when_item_is_charged() -> None:
     item = _item(charged=True, fee_standard_yuan=Decimal("80"))
     assert item_to_dict(item)["fee_standard_yuan"] == "80.00"

@@ -153,7 +153,7 @@ def test_import_reports_header_problems_at_row_1_when_columns_are_wrong() -> Non
     )
 
 
-def test_import_accepts_english_headers_and_values() -> None:
+def test_import_builds_item_when_headers_and_values_are_english() -> None:
     row = {
         "code": "E-1", "name": "Test", "category": "public_service", "type_code": "20",
         "department": "人社", "levels": "county;township", "promised_limit_days": "即办",
@@ -194,7 +194,7 @@ def test_import_reports_empty_file_when_no_rows() -> None:
         import_catalog_rows([])
 
 
-def test_read_rejects_unsupported_file_type(tmp_path: Path) -> None:
+def test_read_raises_import_error_when_file_type_unsupported(tmp_path: Path) -> None:
     path = tmp_path / "catalog.ods"
     path.write_bytes(b"")
     with pytest.raises(CatalogImportError):

@@ -50,7 +50,7 @@ from casework import (
         (NotFound, CaseworkError),
     ],
 )
-def test_errors_form_one_tree_under_casework_error(error: type, parent: type) -> None:
+def test_error_class_sits_under_its_parent_when_tree_is_drawn(error: type, parent: type) -> None:
     assert issubclass(error, parent)
 
 
@@ -77,14 +77,14 @@ def test_catalog_import_error_lists_every_row_when_raised() -> None:
     assert len(error.to_dict()["rows"]) == 2
 
 
-def test_public_api_lists_only_importable_public_names() -> None:
+def test_public_api_lists_only_public_names_when_imported() -> None:
     assert casework.__all__ == sorted(casework.__all__, key=lambda n: (not n.isupper(), n))
     for name in casework.__all__:
         assert not name.startswith("_")
         assert getattr(casework, name) is not None
 
 
-def test_every_public_error_is_a_casework_error() -> None:
+def test_public_exceptions_derive_from_casework_error_when_exported() -> None:
     errors = [
         getattr(casework, n) for n in casework.__all__ if isinstance(getattr(casework, n), type)
     ]

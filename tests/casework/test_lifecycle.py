@@ -135,20 +135,20 @@ def test_apply_event_names_status_and_action_in_chinese_when_illegal() -> None:
     )
 
 
-def test_delivered_case_rejects_every_action() -> None:
+def test_case_rejects_every_action_when_delivered() -> None:
     state = _run(*FIVE_STEP, ("complete", {"result_code": "granted"}), ("deliver", {}))
     assert legal_actions(state) == ()
     with pytest.raises(IllegalTransition):
         apply_event(state, case_id="c1", type="deliver", payload={}, occurred_at=T0)
 
 
-def test_completed_case_allows_only_delivery() -> None:
+def test_case_allows_only_delivery_when_completed() -> None:
     state = _run(*FIVE_STEP, ("complete", {"result_code": "denied", "reason": "不符合条件"}))
     assert legal_actions(state) == ("deliver",)
     assert (state.result_label, state.result_reason) == ("不予许可", "不符合条件")
 
 
-def test_first_event_must_be_accept() -> None:
+def test_apply_event_raises_illegal_transition_when_first_event_is_not_accept() -> None:
     with pytest.raises(IllegalTransition):
         apply_event(None, case_id="c1", type="handle", payload={}, occurred_at=T0)
 
@@ -175,7 +175,7 @@ def test_apply_event_raises_invalid_event_when_payload_is_malformed(
     assert caught.value.field == field
 
 
-def test_accept_validates_the_applicant_against_the_event_date() -> None:
+def test_accept_rejects_applicant_when_id_check_digit_is_wrong() -> None:
     bad = _accept(applicant={**LEAD_ACCEPT["applicant"], "id_number": "513431198503150024"})
     with pytest.raises(InvalidApplicant) as caught:
         apply_event(None, case_id="c1", type="accept", payload=bad, occurred_at=T0)
@@ -204,7 +204,7 @@ def test_apply_event_names_payload_field_when_step_payload_is_bad(
     assert caught.value.field == field
 
 
-def test_apply_event_rejects_naive_time_and_foreign_case() -> None:
+def test_apply_event_raises_invalid_event_when_time_naive_or_case_foreign() -> None:
     state = _run(("accept", LEAD_ACCEPT))
     with pytest.raises(InvalidEvent):
         apply_event(
@@ -221,7 +221,7 @@ def test_apply_event_stores_utc_when_time_has_another_offset() -> None:
     assert state.accepted_on == date(2026, 3, 2)
 
 
-def test_supplement_pauses_clock_and_resumes_at_the_same_step() -> None:
+def test_case_pauses_and_resumes_at_the_same_step_when_supplement_requested() -> None:
     events = [
         ("c1", "accept", LEAD_ACCEPT, T0),
         ("c1", "handle", {}, T0 + timedelta(days=1)),
@@ -247,7 +247,7 @@ def test_supplement_pauses_clock_and_resumes_at_the_same_step() -> None:
     )
 
 
-def test_accept_with_missing_blocks_grant_until_material_arrives() -> None:
+def test_grant_is_blocked_when_missing_material_has_not_arrived() -> None:
     accept = _accept(missing_materials=["户口簿"], promised_by="2026-03-09")
     state = _run(("accept", accept), *FIVE_STEP[1:])
     assert (state.missing_materials, state.missing_promised_by) == (("户口簿",), date(2026, 3, 9))
@@ -269,7 +269,7 @@ def test_accept_with_missing_blocks_grant_until_material_arrives() -> None:
     assert done.status == "completed"
 
 
-def test_escalate_hands_case_up_and_return_hands_it_back() -> None:
+def test_case_goes_up_and_back_when_escalated_then_returned() -> None:
     state = _run(*FIVE_STEP[:2], ("escalate", {"to_center": "513431"}))
     assert (state.status, state.holder_center, state.escalated_to) == (
         "escalated",
@@ -283,7 +283,7 @@ def test_escalate_hands_case_up_and_return_hands_it_back() -> None:
     assert (back.status, back.holder_center, back.escalated_to) == ("handled", "513431100", None)
 
 
-def test_escalated_case_continues_at_the_county_and_completes_there() -> None:
+def test_case_completes_at_the_county_when_escalated() -> None:
     state = _run(
         *FIVE_STEP[:2],
         ("escalate", {"to_center": "513431"}),
@@ -299,7 +299,7 @@ def test_escalated_case_continues_at_the_county_and_completes_there() -> None:
     )
 
 
-def test_escalate_rejects_the_center_that_already_holds_the_case() -> None:
+def test_escalate_raises_when_target_already_holds_the_case() -> None:
     state = _run(("accept", LEAD_ACCEPT))
     with pytest.raises(IllegalTransition):
         apply_event(
@@ -321,14 +321,14 @@ def test_return_steps_back_one_step_when_reviewer_sends_it_back() -> None:
     assert state.status == "handled"
 
 
-def test_withdrawal_completes_from_any_open_status() -> None:
+def test_case_completes_as_withdrawn_when_just_accepted() -> None:
     state = _run(
         ("accept", LEAD_ACCEPT), ("complete", {"result_code": "withdrawn", "reason": "申请人撤回"})
     )
     assert (state.status, state.result_label) == ("completed", "申请人撤回（退件）")
 
 
-def test_lapsed_needs_an_outstanding_supplement() -> None:
+def test_complete_as_lapsed_raises_when_no_supplement_outstanding() -> None:
     state = _run(("accept", LEAD_ACCEPT))
     with pytest.raises(IllegalTransition):
         apply_event(
@@ -340,12 +340,12 @@ def test_lapsed_needs_an_outstanding_supplement() -> None:
         )
 
 
-def test_fold_rejects_empty_history() -> None:
+def test_fold_raises_invalid_event_when_history_is_empty() -> None:
     with pytest.raises(InvalidEvent):
         fold([])
 
 
-def test_statuses_cover_every_status_the_machine_produces() -> None:
+def test_statuses_list_every_status_when_compared_with_the_machine() -> None:
     assert set(STATUSES) == {
         "accepted", "handled", "reviewed", "approved", "awaiting_supplement",
         "escalated", "completed", "refused", "delivered",

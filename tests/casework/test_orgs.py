@@ -10,13 +10,13 @@ import pytest
 from casework import UnknownOrg, children_of, county_of, level_of, load_org_tree, org
 
 
-def test_org_tree_holds_prefecture_counties_and_304_townships() -> None:
+def test_org_tree_holds_all_levels_when_loaded() -> None:
     levels = Counter(o.level for o in load_org_tree().values())
     assert levels == {"prefecture": 1, "county": 18, "township": 304}
     assert org("513400").name == "凉山彝族自治州"
 
 
-def test_org_tree_has_17_county_units_in_force_on_any_date_after_2021() -> None:
+def test_org_tree_has_17_county_units_when_asked_on_any_date() -> None:
     for day in (date(2020, 6, 1), date(2021, 1, 19), date(2021, 1, 20), date(2026, 11, 28)):
         in_force = [o for o in children_of("513400") if o.in_force(day)]
         assert len(in_force) == 17
@@ -26,7 +26,7 @@ def test_org_tree_has_17_county_units_in_force_on_any_date_after_2021() -> None:
     ("day", "huili"),
     [(date(2021, 1, 19), "513425"), (date(2021, 1, 20), "513402")],
 )
-def test_huili_code_changes_on_2021_01_20(day: date, huili: str) -> None:
+def test_huili_code_changes_when_date_crosses_2021_01_20(day: date, huili: str) -> None:
     names = {o.code: o.name for o in children_of("513400") if o.in_force(day)}
     assert huili in names
     assert names[huili] in ("会理县", "会理市")
@@ -49,7 +49,7 @@ def test_level_and_county_resolve_when_code_known(code: str, level: str, county:
     assert (level_of(code), county_of(code).code) == (level, county)
 
 
-def test_township_counts_match_the_reference_table() -> None:
+def test_township_counts_match_reference_when_grouped_by_county() -> None:
     counts = Counter(o.parent_code for o in load_org_tree().values() if o.level == "township")
     assert (counts["513401"], counts["513431"], counts["513429"], counts["513422"]) == (
         25,
@@ -65,7 +65,7 @@ def test_org_raises_unknown_org_when_code_not_in_tree(code: str) -> None:
         org(code)
 
 
-def test_county_of_prefecture_raises() -> None:
+def test_county_of_raises_unknown_org_when_given_the_prefecture() -> None:
     with pytest.raises(UnknownOrg) as caught:
         county_of("513400")
     assert caught.value.code == "not_in_county"

@@ -25,12 +25,12 @@ def _accepted(limit: int = 5) -> object:
     return apply_event(None, case_id="c1", type="accept", payload=payload, occurred_at=T0)
 
 
-def test_case_deadline_uses_the_limit_recorded_at_acceptance() -> None:
+def test_case_deadline_uses_recorded_limit_when_none_is_passed() -> None:
     deadline = case_deadline(_accepted(), CALENDAR, today=date(2026, 3, 3))
     assert (deadline.due, deadline.provisional) == (date(2026, 3, 9), False)
 
 
-def test_case_deadline_runs_an_open_pause_through_today() -> None:
+def test_case_deadline_moves_daily_when_pause_is_open() -> None:
     state = apply_event(
         _accepted(), case_id="c1", type="request_supplement",
         payload={"materials": ["户口簿"]}, occurred_at=T0 + timedelta(days=2),
@@ -40,7 +40,7 @@ def test_case_deadline_runs_an_open_pause_through_today() -> None:
     assert case_deadline(state, CALENDAR, today=date(2026, 3, 6)).due == date(2026, 3, 12)
 
 
-def test_case_deadline_adds_extension_days() -> None:
+def test_case_deadline_adds_days_when_extended() -> None:
     state = apply_event(
         _accepted(), case_id="c1", type="extend",
         payload={"days": 10, "approved_by": "局长"}, occurred_at=T0,
@@ -68,7 +68,7 @@ def test_case_light_follows_the_deadline_when_case_is_open(today: date, light: s
 
 
 @pytest.mark.parametrize(("days_later", "light"), [(6, "green"), (8, "red")])
-def test_case_light_judges_closed_case_at_its_closing_date(days_later: int, light: str) -> None:
+def test_case_light_judges_at_closing_date_when_case_is_closed(days_later: int, light: str) -> None:
     state = apply_event(
         _accepted(), case_id="c1", type="complete",
         payload={"result_code": "withdrawn", "reason": "撤回"},

@@ -100,13 +100,13 @@ def test_liangshan_layer_covers_only_complete_years_when_loaded() -> None:
     assert date(2024, 7, 29) in layer.rest_days  # incomplete years still contribute
 
 
-def test_national_layer_stops_where_chinesecalendar_raises() -> None:
+def test_national_layer_stops_when_chinesecalendar_raises() -> None:
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(date(2027, 1, 4))
     assert max(national_layer().year_coverage) == 2026
 
 
-def test_due_date_skips_national_day_and_counts_make_up_saturday() -> None:
+def test_due_date_skips_holiday_and_counts_saturday_when_spanning_national_day() -> None:
     # Acceptance day not counted: 10/8, 10/9, 10/10 (Sat, make-up), 10/12, 10/13.
     deadline = CALENDAR.due_date(date(2026, 9, 30), 5)
     assert (deadline.due, deadline.provisional) == (date(2026, 10, 13), False)
@@ -134,7 +134,7 @@ def test_due_date_adds_extension_days_when_extended() -> None:
     assert CALENDAR.due_date(date(2026, 3, 2), 5, extension_days=10).due == date(2026, 3, 23)
 
 
-def test_due_date_rejects_negative_limit() -> None:
+def test_due_date_raises_when_limit_is_negative() -> None:
     with pytest.raises(InvalidInput):
         CALENDAR.due_date(date(2026, 3, 2), -1)
 
@@ -171,7 +171,7 @@ def test_warning_light_turns_yellow_then_red_when_deadline_nears(today: date, li
     assert CALENDAR.warning_light(deadline, today) == light
 
 
-def test_warning_light_uses_configured_yellow_days() -> None:
+def test_warning_light_turns_yellow_earlier_when_yellow_days_raised() -> None:
     deadline = Deadline(date(2026, 3, 10), False, CALENDAR.version)
     assert CALENDAR.warning_light(deadline, date(2026, 3, 6), yellow_days=2) == "yellow"
 
@@ -181,7 +181,7 @@ def test_warning_light_never_red_when_deadline_is_provisional() -> None:
     assert CALENDAR.warning_light(deadline, date(2027, 1, 20)) == "yellow"
 
 
-def test_center_layer_overrides_prefecture_layer_whatever_the_given_order() -> None:
+def test_center_layer_wins_when_layers_are_given_out_of_order() -> None:
     center = CalendarLayer(
         "center-513431100", "1", rest_days=frozenset({date(2026, 3, 3)}), scope="center"
     )
@@ -219,6 +219,6 @@ def test_local_date_uses_china_time_when_utc_evening() -> None:
     assert local_date(datetime(2026, 9, 30, 17, 0, tzinfo=UTC)) == date(2026, 10, 1)
 
 
-def test_local_date_rejects_naive_datetime() -> None:
+def test_local_date_raises_when_datetime_is_naive() -> None:
     with pytest.raises(InvalidInput):
         local_date(datetime(2026, 9, 30, 17, 0))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -216,3 +218,22 @@ def test_ingest_refuses_garbage_as_malformed(tmp_path):
     pair = make_pair(tmp_path)
     with pytest.raises(MalformedInput):
         pair.ingestor.ingest(b"GET / HTTP/1.1\r\n\r\n")
+
+
+def test_ingest_refuses_case_accepted_in_the_name_of_another_center(tmp_path):
+    pair = make_pair(tmp_path)
+    pair.accept(1)
+    row = pair.node.conn.execute("SELECT seq, body FROM events").fetchone()
+    event = json.loads(row[1])
+    event["payload"]["center_code"] = "513431101"  # 城北镇, not this node's center
+    forged = build_batch(
+        [encode_event(Event(**event))],
+        node_id=pair.node.node_id,
+        first_seq=1,
+        batch_seq=1,
+        prev_hash=GENESIS_HASH,
+        signing_key=pair.node.keys.signing,
+    )
+    with pytest.raises(RuleViolation, match="which center 513431101 holds"):
+        pair.ingestor.ingest(seal_batch(forged, pair.hub_info.seal_key()))
+    assert _count(pair.hub, events) == 0

@@ -1,0 +1,58 @@
+"""Sync recovers on its own when a hub comes back from a backup or forwards by itself."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from tests.conftest import run_cli, run_json, start_hub
+from tests.factories import APPLICANTS, items_by_category
+from tests.test_end_to_end import TOWNSHIP, _accept, _build_network
+
+pytestmark = pytest.mark.e2e
+
+
+def _backup(source, target) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    dst.close()
+    src.close()
+
+
+def test_node_resends_from_hub_cursor_when_hub_restored_from_older_backup(tmp_path, hubs):
+    _, county, node = _build_network(tmp_path, hubs)
+    item = items_by_category()["public_service"].code
+    _accept(node, item, APPLICANTS[0])
+    run_cli("township-node", "sync", "--home", node)
+    _backup(county.home / "hub.db", tmp_path / "county-backup.db")
+    _accept(node, item, APPLICANTS[1])
+    run_cli("township-node", "sync", "--home", node)  # batch 2: lost with the restore
+
+    county.stop()
+    for suffix in ("", "-wal", "-shm"):
+        (county.home / f"hub.db{suffix}").unlink(missing_ok=True)
+    _backup(tmp_path / "county-backup.db", county.home / "hub.db")
+    hubs.append(start_hub(county.home, port=county.port))
+
+    _accept(node, item, APPLICANTS[2])
+    assert run_cli("township-node", "sync", "--home", node).returncode == 0
+    report = run_json("central-hub", "report", "--home", str(county.home))
+    assert sum(row["accepted"] for row in report["rows"]) == 3
+    assert run_json("township-node", "status", "--home", node)["pending_events"] == 0
+
+
+def test_serving_county_hub_forwards_to_prefecture_in_background(tmp_path, hubs):
+    prefecture, county, node = _build_network(tmp_path, hubs)
+    county.stop()
+    hubs.append(start_hub(county.home, port=county.port, forward_interval=0.3))
+    _accept(node, items_by_category()["licensing"].code, APPLICANTS[3])
+    run_cli("township-node", "sync", "--home", node)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        rows = run_json("central-hub", "report", "--home", str(prefecture.home))["rows"]
+        if rows:
+            break
+        time.sleep(0.3)
+    assert [(r["org_code"], r["accepted"]) for r in rows] == [(TOWNSHIP, 1)]
