@@ -203,25 +203,7 @@ def _print(result: Any, *, as_json: bool) -> None:
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title="办件统计 (cases by category)", title_justify="left")
-    for label, justify in (
-        ("单位代码", "left"),
-        ("单位", "left"),
-        ("类别", "left"),
-        ("受理", "right"),
-        ("办结", "right"),
-        ("办结率", "right"),
-    ):
-        table.add_column(label, justify=justify)  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(
-            row["org_code"],
-            row["org_name"],
-            row["category_label"],
-            str(row["accepted"]),
-            str(row["completed"]),
-            f"{row['completion_rate']:.1%}",
-        )
-    Console().print(table if rows else "(还没有办件 no cases yet)")
+    from .reports import report_table
+
+    Console().print(report_table(rows) if rows else "(还没有办件 no cases yet)")

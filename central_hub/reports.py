@@ -4,13 +4,15 @@ laid out as the prefecture's annual report tables them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from rich.table import Table
 
 from .home import HubHome
 from .store import cases, nodes
 
-__all__ = ["CATEGORY_LABELS", "ReportRow", "case_report"]
+__all__ = ["CATEGORY_LABELS", "ReportRow", "case_report", "report_table"]
 
 CATEGORY_LABELS = {
     "licensing": "行政许可",
@@ -55,3 +57,27 @@ def case_report(home: HubHome, *, since: str = "", until: str = "") -> list[Repo
         ReportRow(code, names.get(code, code), category, int(accepted), int(done or 0))
         for code, category, accepted, done in rows
     ]
+
+
+def report_table(rows: list[dict[str, Any]]) -> Table:
+    """The report as a terminal table (Chinese labels, aligned for wide characters)."""
+    table = Table(title="办件统计 (cases by category)", title_justify="left")
+    for label, justify in (
+        ("单位代码", "left"),
+        ("单位", "left"),
+        ("类别", "left"),
+        ("受理", "right"),
+        ("办结", "right"),
+        ("办结率", "right"),
+    ):
+        table.add_column(label, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(
+            row["org_code"],
+            row["org_name"],
+            row["category_label"],
+            str(row["accepted"]),
+            str(row["completed"]),
+            f"{row['completion_rate']:.1%}",
+        )
+    return table

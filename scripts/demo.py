@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+from rich.console import Console
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo"
@@ -24,13 +25,17 @@ sys.path.insert(0, str(ROOT))
 
 from demo_stop import stop_hubs  # noqa: E402  (scripts/ is on sys.path)
 
+from central_hub.reports import report_table  # noqa: E402
 from tests.factories import APPLICANTS, items_by_category  # noqa: E402
 
 PREFECTURE, COUNTY, TOWNSHIP = "513400", "513431", "513431100"
 
 
+console = Console(record=True, width=100)
+
+
 def say(zh: str, en: str) -> None:
-    print(f"▶ {zh}  ({en})", flush=True)
+    console.print(f"[bold cyan]▶ {zh}[/]  [dim]({en})[/]")
 
 
 def cli(program: str, *args: str) -> dict:
@@ -115,7 +120,9 @@ def main() -> None:
         "昭觉县政务服务中心",
     )
     pref_url, county_url = start_hub(pref), start_hub(county)
-    print(f"   州级中心 prefecture hub: {pref_url}\n   县级中心 county hub:     {county_url}")
+    console.print(
+        f"   州级中心 prefecture hub: {pref_url}\n   县级中心 county hub:     {county_url}"
+    )
 
     say("昭觉县中心接入州中心", "linking the county hub to the prefecture")
     code = cli("central-hub", "enroll-code", "--home", str(pref), "--center", COUNTY)["code"]
@@ -165,7 +172,7 @@ def main() -> None:
             *extra,
         )["case_no"]
         case_nos.append(case_no)
-        print(f"   {case_no}  {item.name}  申请人 {name}")
+        console.print(f"   {case_no}  {item.name}  申请人 {name}")
     for _ in range(4):
         shown = cli("township-node", "case", "show", case_nos[0], "--home", str(node))
         if not {"handle", "review", "approve", "review_and_approve"} & set(shown["legal_actions"]):
@@ -182,24 +189,22 @@ def main() -> None:
         "--reason",
         "不属于本中心受理范围",
     )
-    print(f"   办结 completed {case_nos[0]}; 不予受理 refused {case_nos[3]}")
+    console.print(f"   办结 completed {case_nos[0]}; 不予受理 refused {case_nos[3]}")
 
     say("同步到县级中心", "syncing to the county hub")
     report = cli("township-node", "sync", "--home", str(node))
-    print(
+    console.print(
         f"   {report['events_sent']} 条事件 events in {report['batches_sent']} 批 batches, "
         f"{report['bytes_sent']} bytes on the wire"
     )
 
     say("县级中心转发到州中心", "county hub forwards to the prefecture")
     forwarded = cli("central-hub", "forward", "--home", str(county))
-    print(f"   {forwarded['batches']} 批 batches, {forwarded['events']} 条事件 events")
+    console.print(f"   {forwarded['batches']} 批 batches, {forwarded['events']} 条事件 events")
 
     say(f"州中心办件统计（{date.today():%Y年%m月%d日}）", "the prefecture's report")
-    subprocess.run(
-        [sys.executable, "-m", "central_hub", "report", "--home", str(pref)], cwd=ROOT, check=True
-    )
-    print(f"""
+    console.print(report_table(cli("central-hub", "report", "--home", str(pref))["rows"]))
+    console.print(f"""
 接下来可以试试 (try next):
   export TOWNSHIP_NODE_HOME={node}
   .venv/bin/township-node case list
@@ -210,6 +215,7 @@ def main() -> None:
   .venv/bin/central-hub report --home {pref}
   make demo-stop      # 停止演示中心 (stop the demo hubs)
 """)
+    console.save_svg(str(DEMO / "demo.svg"), title="make demo")
 
 
 if __name__ == "__main__":
