@@ -1,0 +1,210 @@
+"""Tests sync_protocol/_events.py: the event object, its canonical line and its checks."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sync_protocol import (
+    EVENT_SCHEMA_VERSION,
+    Event,
+    LocalProtocolError,
+    MalformedInput,
+    UnsupportedVersion,
+    decode_event,
+    encode_event,
+    format_timestamp,
+    new_event_id,
+    parse_timestamp,
+)
+from tests.sync_protocol.syncproto_helpers import make_event, payloads, township_text
+
+events = st.builds(
+    make_event,
+    seq=st.integers(1, 2**40),
+    case_id=township_text.filter(bool),
+    type=st.sampled_from(["accept", "handle", "review", "approve", "complete", "refuse"]),
+    clerk_id=township_text.filter(bool),
+    payload=payloads,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(events)
+def test_decode_event_round_trips_when_given_encode_event_output(event: Event) -> None:
+    line = encode_event(event)
+    assert b"\n" not in line
+    assert decode_event(line) == event
+    assert encode_event(decode_event(line)) == line
+
+
+def test_encode_event_writes_fields_in_sorted_order_when_encoding() -> None:
+    line = encode_event(make_event(7))
+    assert list(json.loads(line)) == [
+        "case_id",
+        "clerk_id",
+        "event_id",
+        "node_id",
+        "occurred_at",
+        "payload",
+        "schema",
+        "seq",
+        "type",
+    ]
+    assert "吉克·阿依".encode() in line
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        # event ids are lowercase UUIDs
+        ("event_id", "01A21FEF-5070-7A3C-9D01-4B5E6F708192"),
+        ("event_id", "not-a-uuid"),
+        ("event_id", "01a21fef50707a3c9d014b5e6f708192"),
+        # sequence numbers start at 1 and are real integers
+        ("seq", 0),
+        ("seq", -1),
+        ("seq", True),
+        ("seq", "1"),
+        # timestamps are UTC with exactly three fraction digits and a Z
+        ("occurred_at", "2026-11-28T02:15:07Z"),
+        ("occurred_at", "2026-11-28T10:15:07.120+08:00"),
+        ("occurred_at", "2026-11-28 02:15:07.120Z"),
+        # identifying strings are non-empty strings
+        ("node_id", ""),
+        ("case_id", None),
+        ("type", ""),
+        ("clerk_id", 42),
+        # the payload is a JSON object
+        ("payload", ["accept"]),
+        ("payload", None),
+    ],
+)
+def test_event_refuses_field_when_invalid(field: str, value: Any) -> None:
+    with pytest.raises(LocalProtocolError, match=field):
+        make_event(**{field: value})
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        # newer than this code: a node must not write what it cannot read back
+        EVENT_SCHEMA_VERSION + 1,
+        # below the first version
+        0,
+        # not an integer
+        "1",
+    ],
+)
+def test_event_refuses_schema_when_not_a_known_version(schema: Any) -> None:
+    with pytest.raises(LocalProtocolError, match="schema must be an integer"):
+        make_event(schema=schema)
+
+
+def test_encode_event_refuses_payload_when_it_holds_a_float() -> None:
+    with pytest.raises(LocalProtocolError, match="floats"):
+        encode_event(make_event(payload={"fee": 12.5}))
+
+
+def _line(**changes: Any) -> bytes:
+    fields = json.loads(encode_event(make_event()))
+    for name, value in changes.items():
+        if value is _DROP:
+            del fields[name]
+        else:
+            fields[name] = value
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+_DROP = object()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # not JSON
+        b"accept",
+        # JSON but not an object
+        b"[1,2]",
+        # a field missing
+        _line(clerk_id=_DROP),
+        # an unknown field (the schema is closed; new fields need a new schema version)
+        _line(priority="high"),
+        # each field's own rule, checked on the way in too
+        _line(event_id="x"),
+        _line(seq=0),
+        _line(seq="3"),
+        _line(occurred_at="yesterday"),
+        _line(node_id=""),
+        _line(payload="{}"),
+        # a float anywhere in the line
+        _line(payload={"fee": 1.5}),
+        # invalid UTF-8
+        b'{"case_id":"\xff"}',
+    ],
+)
+def test_decode_event_refuses_line_when_malformed(line: bytes) -> None:
+    with pytest.raises(MalformedInput):
+        decode_event(line)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        # one newer than this code
+        EVENT_SCHEMA_VERSION + 1,
+        # much newer
+        1000,
+        # below the first version
+        0,
+        # not an integer: a reader cannot tell which version it is
+        "1",
+        True,
+    ],
+)
+def test_decode_event_raises_unsupported_version_when_schema_unknown(schema: Any) -> None:
+    with pytest.raises(UnsupportedVersion, match="is not supported"):
+        decode_event(_line(schema=schema))
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        # UTC in, UTC out, milliseconds kept
+        (datetime(2026, 11, 28, 2, 15, 7, 120000, tzinfo=UTC), "2026-11-28T02:15:07.120Z"),
+        # Beijing time is converted to UTC
+        (
+            datetime(2026, 11, 28, 10, 15, 7, 120000, tzinfo=timezone(timedelta(hours=8))),
+            "2026-11-28T02:15:07.120Z",
+        ),
+        # microseconds are truncated, not rounded
+        (datetime(2026, 1, 1, 0, 0, 0, 999999, tzinfo=UTC), "2026-01-01T00:00:00.999Z"),
+        # midnight on the new year
+        (datetime(2027, 1, 1, tzinfo=UTC), "2027-01-01T00:00:00.000Z"),
+    ],
+)
+def test_format_timestamp_gives_utc_milliseconds_when_given_aware_time(
+    moment: datetime, text: str
+) -> None:
+    assert format_timestamp(moment) == text
+    assert parse_timestamp(text) == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def test_format_timestamp_refuses_time_when_naive() -> None:
+    with pytest.raises(LocalProtocolError, match="timezone-aware"):
+        format_timestamp(datetime(2026, 11, 28, 2, 15))
+
+
+def test_new_event_id_gives_lowercase_uuid7_when_called() -> None:
+    ids = [new_event_id() for _ in range(50)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        assert text == text.lower()
+        assert uuid.UUID(text).version == 7
+        make_event(event_id=text)
