@@ -77,7 +77,7 @@ def _next_action(book: CaseBook, case_no: str) -> str | None:
     return None
 
 
-def one_run(n_events: int, *, through_proxy: bool) -> dict:
+def one_run(n_events: int, *, through_proxy: bool, window: int = 2) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         hub_home = init_hub(
             Path(tmp) / "county", tier="county", org_code="513431", name="昭觉县政务服务中心"
@@ -92,7 +92,7 @@ def one_run(n_events: int, *, through_proxy: bool) -> dict:
                 enroll(node, client, code)
                 fill(node, n_events)
                 start = time.perf_counter()
-                report = sync_once(node, client)
+                report = sync_once(node, client, window=window)
                 elapsed = time.perf_counter() - start
             node.close()
         finally:
@@ -106,6 +106,7 @@ def one_run(n_events: int, *, through_proxy: bool) -> dict:
         "seconds": round(elapsed, 3),
         "events_per_s": round(report.events_sent / elapsed),
         "sealed_bytes_per_event": round(report.bytes_sent / report.events_sent, 1),
+        "window": window,
     }
     if proxy:
         wire = len(proxy.upstream_bytes()) + len(proxy.downstream_bytes())
@@ -120,12 +121,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--window", type=int, default=2, help="batches in flight")
     args = parser.parse_args()
     info = machine()
     for n in args.events:
         runs = []
         for i in range(args.runs):
-            run = one_run(n, through_proxy=False) | {"run": i + 1, "machine": info}
+            run = one_run(n, through_proxy=False, window=args.window) | {
+                "run": i + 1,
+                "machine": info,
+            }
             print(json.dumps(run, ensure_ascii=False), flush=True)
             runs.append(run)
         wire = one_run(n, through_proxy=True) | {"run": "wire", "machine": info}

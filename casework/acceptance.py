@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from casework.catalog import Delegation, Item
+from casework.catalog import Delegation, Item, Material
 from casework.codes import LEVELS
 from casework.errors import (
     CertificateCancelled,
@@ -128,6 +128,20 @@ def check_item_available(item: Item, *, center_level: str, on_date: date) -> Non
         raise _not_here(item, center_level, on_date)
 
 
+def _listed(item: Item, names: Iterable[str], field: str) -> list[Material]:
+    found = []
+    for name in names:
+        material = item.material(name)
+        if material is None:
+            raise MaterialNotListed(
+                f"material {name!r} is not on the list of item {item.code}; do not ask for it",
+                message_zh=f"“{name}”不在该事项的申请材料清单中，不得要求申请人提供",
+                field=field,
+            )
+        found.append(material)
+    return found
+
+
 def check_materials(
     item: Item, *, required: Iterable[str] = (), missing: Iterable[str] = ()
 ) -> None:
@@ -138,25 +152,19 @@ def check_materials(
         CertificateCancelled: A cancelled certificate marked as required.
         KeyMaterialMissing: A key material in ``missing``.
     """
-    for name in (*required, *missing):
-        if item.material(name) is None:
-            raise MaterialNotListed(
-                f"material {name!r} is not on the list of item {item.code}; do not ask for it",
-                message_zh=f"“{name}”不在该事项的申请材料清单中，不得要求申请人提供",
-                field="required_materials",
-            )
-    for name in required:
-        if item.material(name).certificate == "cancelled":  # type: ignore[union-attr]
+    for material in _listed(item, required, "required_materials"):
+        if material.certificate == "cancelled":
             raise CertificateCancelled(
-                f"certificate {name!r} was cancelled and must never be demanded",
-                message_zh=f"“{name}”属于已取消的证明事项，不得要求申请人提供",
+                f"certificate {material.name!r} was cancelled and must never be demanded",
+                message_zh=f"“{material.name}”属于已取消的证明事项，不得要求申请人提供",
                 field="required_materials",
             )
-    for name in missing:
-        if item.material(name).key:  # type: ignore[union-attr]
+    for material in _listed(item, missing, "missing_materials"):
+        if material.key:
             raise KeyMaterialMissing(
-                f"{name!r} is a key material; the case cannot be accepted while it is missing",
-                message_zh=f"“{name}”为关键材料，缺少时不能容缺受理",
+                f"{material.name!r} is a key material; the case cannot be accepted while it is "
+                "missing",
+                message_zh=f"“{material.name}”为关键材料，缺少时不能容缺受理",
                 field="missing_materials",
             )
 

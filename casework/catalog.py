@@ -90,7 +90,8 @@ class Item:
         object.__setattr__(self, "levels", frozenset(self.levels))
         ordered = tuple(sorted(self.delegations, key=lambda d: d.effective_from))
         object.__setattr__(self, "delegations", ordered)
-        _check_identity(self)
+        _check_names(self)
+        _check_classification(self)
         _check_limits(self)
         _check_fee(self)
         _check_online(self)
@@ -117,7 +118,7 @@ class Item:
         return next((m for m in self.materials if m.name == name), None)
 
 
-def _check_identity(item: Item) -> None:
+def _check_names(item: Item) -> None:
     if not _CODE.fullmatch(item.code):
         raise _bad(
             f"item code {item.code!r} must be 1-36 letters, digits, '-', '_' or '.'",
@@ -126,6 +127,13 @@ def _check_identity(item: Item) -> None:
         )
     if not item.name.strip() or len(item.name) > 200:
         raise _bad("item name must be 1-200 characters", "事项名称不能为空且不超过200字", "name")
+    if not item.department.strip():
+        raise _bad(
+            f"item {item.code}: department is empty", f"事项 {item.code} 缺少实施部门", "department"
+        )
+
+
+def _check_classification(item: Item) -> None:
     if item.category not in CATEGORIES:
         raise _bad(
             f"item {item.code}: unknown category {item.category!r}",
@@ -137,10 +145,6 @@ def _check_identity(item: Item) -> None:
             f"item {item.code}: type code must be two digits (GB/T 39046 A.1)",
             f"事项 {item.code} 的事项类型代码应为两位数字",
             "type_code",
-        )
-    if not item.department.strip():
-        raise _bad(
-            f"item {item.code}: department is empty", f"事项 {item.code} 缺少实施部门", "department"
         )
     if not item.levels or not item.levels <= set(LEVELS):
         raise _bad(

@@ -2,8 +2,9 @@
 
 Sources: GB 11643-1999 (ID number layout, ISO 7064 MOD 11-2) and GB 32100-2015 (USCC, ISO 7064
 MOD 31-3), as summarised in shared/reference/domain-china.md §4.1–4.2. python-stdnum is used for
-the MOD 11-2 check digit and the area-code table; it is deliberately *not* used for the two
-checks that reject valid Liangshan numbers (see ``_area_code_warnings`` and ``validate_uscc``).
+the area-code table and is the reference for the MOD 11-2 check digit (``_id_check_digit``
+computes the same digit faster); it is deliberately *not* used for the two checks that reject
+valid Liangshan numbers (see ``_area_code_warnings`` and ``validate_uscc``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from operator import mul
 
 from stdnum import numdb
 from stdnum.iso7064 import mod_11_2
@@ -28,7 +31,12 @@ __all__ = [
 
 _EARLIEST_BIRTH = date(1900, 1, 1)
 _SEPARATORS = re.compile(r"[\s\-]+")
-_ID_SHAPE = re.compile(r"\d{17}[\dX]")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: \d would take full-width digits
+_ID_DIGITS = re.compile(r"[0-9]{17}")
+# GB 11643 = ISO 7064 MOD 11-2: weights 2^(17-i) mod 11; a weighted sum s gives _ID_CHECK[s % 11].
+_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_ID_CHECK = "10X98765432"
+_ASCII_ZERO_SUM = ord("0") * sum(_ID_WEIGHTS)
 # GB 32100-2015 alphabet: digits and capitals without I, O, Z, S, V.
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
@@ -91,9 +99,18 @@ def _normalise_id(text: str) -> str:
     return number
 
 
+def _id_check_digit(first17: str) -> str:
+    """Return the GB 11643 check character, exactly as stdnum's ``mod_11_2`` computes it."""
+    if not first17.isascii():  # \d admits other scripts' digits; keep stdnum's int() reading
+        return mod_11_2.calc_check_digit(first17)
+    # Each byte is a digit plus ord("0"); summing bytes runs in C, ~3x faster than int() per digit
+    # (runs on every accept the hub ingests).
+    total = sum(map(mul, first17.encode(), _ID_WEIGHTS)) - _ASCII_ZERO_SUM
+    return _ID_CHECK[total % 11]
+
+
 def _check_id_digit(number: str) -> None:
-    # stdnum's ISO 7064 helper is exactly GB 11643's check (weights 2^(18-i) mod 11, 10 -> X).
-    expected = mod_11_2.calc_check_digit(number[:17])
+    expected = _id_check_digit(number[:17])
     if number[17] != expected:
         raise _bad_id(
             f"resident ID check digit is {number[17]}, should be {expected}; "
@@ -122,7 +139,8 @@ def _birth_date(number: str, today: date) -> date:
     return born
 
 
-def _county_periods(area_code: str) -> list[tuple[int | None, int | None, str]]:
+@lru_cache(maxsize=4096)  # stdnum's lookup walks loc.dat each time; codes repeat a lot
+def _county_periods(area_code: str) -> tuple[tuple[int | None, int | None, str], ...]:
     """Return (first_year, last_year, name) entries that stdnum's loc.dat holds for a code."""
     info = {k: v for _, props in numdb.get("cn/loc").info(area_code) for k, v in props.items()}
     periods: list[tuple[int | None, int | None, str]] = []
@@ -133,7 +151,7 @@ def _county_periods(area_code: str) -> list[tuple[int | None, int | None, str]]:
             periods.append((int(first) if first else None, int(last) if last else None, name))
         elif entry:
             periods.append((None, None, entry))
-    return periods
+    return tuple(periods)
 
 
 def _area_code_warnings(area_code: str, birth_year: int) -> tuple[IdentityWarning, ...]:
@@ -206,9 +224,9 @@ def complete_resident_id(first17: str) -> str:
     Returns:
         The full 18-character number.
     """
-    if not re.fullmatch(r"\d{17}", first17):
+    if not _ID_DIGITS.fullmatch(first17):
         raise _bad_id("need exactly 17 digits", "需要17位数字", "id_number_format")
-    return first17 + mod_11_2.calc_check_digit(first17)
+    return first17 + _id_check_digit(first17)
 
 
 def _uscc_check_char(first17: str) -> str:

@@ -13,8 +13,9 @@ Wire names (stable forever) and payloads are listed in docs/domain.md; the paylo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Any
 
 from casework.case import OPEN_STATUSES, CaseState, Pause
@@ -46,7 +47,12 @@ _STEPS = {  # event -> (workflow, status it leads to)
     "review_and_approve": ("two_step", "approved"),
 }
 _WORKING = frozenset({"accepted", "handled", "reviewed", "approved"})
+_KNOWN_TYPES = frozenset(EVENT_TYPES)  # EVENT_TYPES keeps the order; a set answers `in` unscanned
 Event = tuple[str, str, Mapping[str, Any], datetime]
+Changes = dict[str, Any]  # CaseState fields an event changes
+_FIELDS = tuple(field.name for field in fields(CaseState))
+_FIELD_INDEX = {name: index for index, name in enumerate(_FIELDS)}
+_field_values = attrgetter(*_FIELDS)
 
 
 def _progress(state: CaseState) -> str:
@@ -57,7 +63,8 @@ def _progress(state: CaseState) -> str:
 
 def _next_step(state: CaseState) -> str | None:
     ladder = _PROGRESS[state.workflow]
-    position = ladder.index(_progress(state)) if _progress(state) in ladder else len(ladder)
+    progress = _progress(state)
+    position = ladder.index(progress) if progress in ladder else len(ladder)
     return ladder[position + 1] if position + 1 < len(ladder) else None
 
 
@@ -67,30 +74,31 @@ def _previous_step(state: CaseState) -> str | None:
     return ladder[position - 1] if position > 0 else None
 
 
+_ACTIVE = _WORKING | {"escalated"}
+# Built once: the hub asks for every event, so no per-call closures or set unions.
+_CHECKS: dict[str, Callable[[CaseState], bool]] = {
+    "accept": lambda state: False,
+    "refuse": lambda state: state.status in OPEN_STATUSES and _progress(state) == "accepted",
+    "request_supplement": lambda state: state.status in ("accepted", "handled", "reviewed"),
+    "receive_supplement": lambda state: (
+        state.status == "awaiting_supplement"
+        or (state.status in _ACTIVE and bool(state.missing_materials))
+    ),
+    "return": lambda state: state.status == "escalated" or _previous_step(state) is not None,
+    "escalate": lambda state: state.status in _ACTIVE,
+    "extend": lambda state: state.status in OPEN_STATUSES,
+    "complete": lambda state: state.status in OPEN_STATUSES,
+    "deliver": lambda state: state.status == "completed",
+}
+
+
 def _allowed(state: CaseState, action: str) -> bool:
-    status = state.status
     if action in _STEPS:
         workflow, target = _STEPS[action]
         return (
-            state.workflow == workflow
-            and status in _WORKING | {"escalated"}
-            and _next_step(state) == target
+            state.workflow == workflow and state.status in _ACTIVE and _next_step(state) == target
         )
-    checks: dict[str, Callable[[], bool]] = {
-        "accept": lambda: False,
-        "refuse": lambda: status in OPEN_STATUSES and _progress(state) == "accepted",
-        "request_supplement": lambda: status in ("accepted", "handled", "reviewed"),
-        "receive_supplement": lambda: (
-            status == "awaiting_supplement"
-            or (status in _WORKING | {"escalated"} and bool(state.missing_materials))
-        ),
-        "return": lambda: status == "escalated" or _previous_step(state) is not None,
-        "escalate": lambda: status in _WORKING | {"escalated"},
-        "extend": lambda: status in OPEN_STATUSES,
-        "complete": lambda: status in OPEN_STATUSES,
-        "deliver": lambda: status == "completed",
-    }
-    return checks[action]()
+    return _CHECKS[action](state)
 
 
 def legal_actions(state: CaseState) -> tuple[str, ...]:
@@ -113,6 +121,20 @@ def _illegal(
     )
 
 
+def _evolve(state: CaseState, changes: Changes) -> CaseState:
+    """Return ``dataclasses.replace(state, **changes)`` in about half the time.
+
+    ``replace`` reads CaseState's ~30 fields one ``getattr`` at a time and calls the constructor
+    by keyword; the hub does this for every event. ``attrgetter`` reads them all in C. Going
+    through the positional constructor (not ``object.__new__`` plus slot writes, ~0.5 µs faster)
+    keeps ``__init__`` as the one way a CaseState is built.
+    """
+    values = list(_field_values(state))
+    for name, value in changes.items():
+        values[_FIELD_INDEX[name]] = value
+    return CaseState(*values)
+
+
 def _close_pause(pauses: tuple[Pause, ...], day: date) -> tuple[Pause, ...]:
     if pauses and pauses[-1].end is None:
         return (*pauses[:-1], replace(pauses[-1], end=day))
@@ -128,18 +150,19 @@ def _accept(case_id: str, payload: Mapping[str, Any], at: datetime) -> CaseState
         completed_at=None,
         result_code=None,
         holder_center=fields["center_code"],
+        updated_at=at,
+        event_count=1,
         **fields,
     )
 
 
-def _step(state: CaseState, action: str, payload: Mapping[str, Any], at: datetime) -> CaseState:
-    return replace(state, status=_STEPS[action][1], resume_status=None)
+def _step(state: CaseState, action: str, payload: Mapping[str, Any], at: datetime) -> Changes:
+    return dict(status=_STEPS[action][1], resume_status=None)
 
 
-def _refuse(state: CaseState, payload: Mapping[str, Any], at: datetime) -> CaseState:
+def _refuse(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Changes:
     reason = require_text(payload, "reason")
-    return replace(
-        state,
+    return dict(
         status="refused",
         refuse_reason=reason,
         closed_at=at,
@@ -148,10 +171,9 @@ def _refuse(state: CaseState, payload: Mapping[str, Any], at: datetime) -> CaseS
     )
 
 
-def _request_supplement(state: CaseState, payload: Mapping[str, Any], at: datetime) -> CaseState:
+def _request_supplement(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Changes:
     materials = parse_materials(payload, "materials", required=True)
-    return replace(
-        state,
+    return dict(
         status="awaiting_supplement",
         resume_status=state.status,
         supplement_materials=materials,
@@ -159,18 +181,16 @@ def _request_supplement(state: CaseState, payload: Mapping[str, Any], at: dateti
     )
 
 
-def _receive_supplement(state: CaseState, payload: Mapping[str, Any], at: datetime) -> CaseState:
+def _receive_supplement(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Changes:
     received = parse_materials(payload, "materials", required=False)
     if state.status != "awaiting_supplement":  # 容缺 materials brought in while work goes on
         # No list means everything outstanding arrived.
         still = tuple(m for m in state.missing_materials if received and m not in received)
-        return replace(
-            state,
+        return dict(
             missing_materials=still,
             missing_promised_by=state.missing_promised_by if still else None,
         )
-    return replace(
-        state,
+    return dict(
         status=state.resume_status or "accepted",
         resume_status=None,
         supplement_materials=(),
@@ -178,28 +198,26 @@ def _receive_supplement(state: CaseState, payload: Mapping[str, Any], at: dateti
     )
 
 
-def _return(state: CaseState, payload: Mapping[str, Any], at: datetime) -> CaseState:
+def _return(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Changes:
     require_text(payload, "reason")
     if state.status == "escalated":  # 退回 to the center that escalated it
         trail = state.holder_trail
-        return replace(
-            state,
+        return dict(
             status=state.resume_status or "accepted",
             resume_status=None,
             holder_center=trail[-1] if trail else state.center_code,
             holder_trail=trail[:-1],
             escalated_to=None,
         )
-    return replace(state, status=_previous_step(state) or "accepted")
+    return dict(status=_previous_step(state) or "accepted")
 
 
-def _escalate(state: CaseState, payload: Mapping[str, Any], at: datetime) -> CaseState:
+def _escalate(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Changes:
     target = parse_escalate(payload)
     if target == state.holder_center:
         raise _illegal(state, "escalate", f" (already held by {target})", f"（办件已在 {target}）")
     resume = state.resume_status if state.status == "escalated" else state.status
-    return replace(
-        state,
+    return dict(
         status="escalated",
         resume_status=resume,
         escalated_to=target,
@@ -208,11 +226,11 @@ def _escalate(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Cas
     )
 
 
-def _extend(state: CaseState, payload: Mapping[str, Any], at: datetime) -> CaseState:
-    return replace(state, extension_days=state.extension_days + parse_extend(payload))
+def _extend(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Changes:
+    return dict(extension_days=state.extension_days + parse_extend(payload))
 
 
-def _complete(state: CaseState, payload: Mapping[str, Any], at: datetime) -> CaseState:
+def _complete(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Changes:
     code, label, reason = parse_complete(payload)
     rule = RESULT_CODES[code]
     paused = state.status == "awaiting_supplement"
@@ -237,8 +255,7 @@ def _complete(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Cas
             " as lapsed without an outstanding supplement",
             "，没有待补正材料，不能以补正逾期办结",
         )
-    return replace(
-        state,
+    return dict(
         status="completed",
         completed_at=at,
         closed_at=at,
@@ -250,11 +267,11 @@ def _complete(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Cas
     )
 
 
-def _deliver(state: CaseState, payload: Mapping[str, Any], at: datetime) -> CaseState:
-    return replace(state, status="delivered", delivered_at=at)
+def _deliver(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Changes:
+    return dict(status="delivered", delivered_at=at)
 
 
-_HANDLERS: dict[str, Callable[[CaseState, Mapping[str, Any], datetime], CaseState]] = {
+_HANDLERS: dict[str, Callable[[CaseState, Mapping[str, Any], datetime], Changes]] = {
     "refuse": _refuse,
     "request_supplement": _request_supplement,
     "receive_supplement": _receive_supplement,
@@ -267,7 +284,7 @@ _HANDLERS: dict[str, Callable[[CaseState, Mapping[str, Any], datetime], CaseStat
 
 
 def _check_event(case_id: str, type: str, payload: object, occurred_at: datetime) -> None:
-    if type not in EVENT_TYPES:
+    if type not in _KNOWN_TYPES:
         raise InvalidEvent(
             f"unknown event type {type!r}; expected one of {', '.join(EVENT_TYPES)}",
             message_zh=f"未知的事件类型 {type}",
@@ -325,7 +342,7 @@ def apply_event(
                 f"case {case_id} does not exist yet; its first event must be accept, not {type}",
                 message_zh=f"办件尚未受理，第一个事件必须是“受理”，而不是“{EVENT_LABELS_ZH[type]}”",
             )
-        return replace(_accept(case_id, payload, at), updated_at=at, event_count=1)
+        return _accept(case_id, payload, at)
     if case_id != state.case_id:
         raise InvalidEvent(
             f"event for case {case_id} applied to case {state.case_id}",
@@ -336,8 +353,10 @@ def apply_event(
     if not _allowed(state, type):
         raise _illegal(state, type)
     handler = _HANDLERS.get(type)
-    new = handler(state, payload, at) if handler else _step(state, type, payload, at)
-    return replace(new, updated_at=at, event_count=state.event_count + 1)
+    changes = handler(state, payload, at) if handler else _step(state, type, payload, at)
+    # One copy per event: CaseState has ~30 fields and hubs fold millions of events.
+    changes.update(updated_at=at, event_count=state.event_count + 1)
+    return _evolve(state, changes)
 
 
 def fold(events: Iterable[Event], *, initial: CaseState | None = None) -> CaseState:

@@ -30,15 +30,17 @@ def _bad_name(field: str, message: str, message_zh: str, code: str) -> InvalidAp
 
 
 def _check_characters(name: str, field: str) -> None:
-    for ch in name:
-        if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
-            raise _bad_name(
-                field,
-                f"name contains a control or invisible character U+{ord(ch):04X}; retype it",
-                f"姓名含有控制字符或不可见字符 U+{ord(ch):04X}，请重新输入",
-                "name_invalid_character",
-            )
-    if not any(unicodedata.category(ch).startswith("L") for ch in name):
+    # Look each character up once, in C; the loop over characters runs only to name the culprit.
+    categories = frozenset(map(unicodedata.category, name))
+    if categories & _FORBIDDEN_CATEGORIES:
+        ch = next(ch for ch in name if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES)
+        raise _bad_name(
+            field,
+            f"name contains a control or invisible character U+{ord(ch):04X}; retype it",
+            f"姓名含有控制字符或不可见字符 U+{ord(ch):04X}，请重新输入",
+            "name_invalid_character",
+        )
+    if not any(category.startswith("L") for category in categories):
         raise _bad_name(
             field,
             "name must contain at least one letter or character",

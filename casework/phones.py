@@ -17,6 +17,7 @@ __all__ = ["normalize_phone"]
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
 _COUNTRY_PREFIX = re.compile(r"^(?:\+86|0086)")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+_AREA_CODE = re.compile(r"0[1-9]\d{1,2}")
 _LOCAL_NUMBER = re.compile(r"[2-9]\d{6,7}")
 
 
@@ -33,7 +34,7 @@ def _bad_phone(field: str) -> InvalidApplicant:
 def _landline(digits: str) -> str | None:
     area_length = 3 if digits[:2] in ("01", "02") else 4
     area, local = digits[:area_length], digits[area_length:]
-    if re.fullmatch(r"0[1-9]\d{1,2}", area) and _LOCAL_NUMBER.fullmatch(local):
+    if _AREA_CODE.fullmatch(area) and _LOCAL_NUMBER.fullmatch(local):
         return f"{area}-{local}"
     return None
 

@@ -46,6 +46,7 @@ def create_app(home: HubHome | Path, *, forward_interval: float = 30.0) -> Starl
         Route("/v1/batches", endpoints.submit_batch, methods=["POST"]),
         Route("/v1/nodes/{node_id}/cursor", endpoints.cursor, methods=["GET"]),
         Route("/v1/registrations", endpoints.register_forwarded, methods=["POST"]),
+        Route("/v1/catalog", endpoints.catalog, methods=["GET"]),
         Route("/healthz", endpoints.health, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 
 from sync_protocol import MAX_BODY_SIZE, HubClient, MalformedInput, ProtocolError, parse_json
 
+from .catalogs import catalog_bundle
 from .enrollment import accept_forwarded_registration, redeem_code
 from .errors import HubError, PersistenceError
 from .forward import forward_round, upstream_of
@@ -42,15 +43,16 @@ class Endpoints:
     async def hub_info(self, _request: Request) -> JSONResponse:
         return JSONResponse({"hub": self.home.info().sign(self.home.signing).to_dict()})
 
+    async def catalog(self, _request: Request) -> JSONResponse:
+        return JSONResponse(await run_in_threadpool(catalog_bundle, self.home))
+
     async def health(self, _request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "hub_id": self.home.config.hub_id})
 
     async def enroll(self, request: Request) -> JSONResponse:
         try:
             body = await _json_body(request)
-            answer = await run_in_threadpool(
-                redeem_code, self.home, str(body.get("code", "")), body.get("registration")
-            )
+            answer = await run_in_threadpool(redeem_code, self.home, body)
         except (ProtocolError, HubError) as exc:
             log.warning("enrollment refused: %s", exc)
             return _error(exc)

@@ -3,7 +3,6 @@ registrations a county hub passes up to its prefecture."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -12,14 +11,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from sync_protocol import (
+    CODE_ALPHABET,
+    BadSignature,
+    MalformedInput,
     NodeRegistration,
     SignedDocument,
     VerifyKey,
     b64decode,
+    code_id,
+    enrollment_key,
     enrollment_proof,
     format_timestamp,
     sign_document,
     verify_document,
+    verify_enrollment_request,
 )
 
 from .errors import EnrollmentRefused
@@ -35,23 +40,18 @@ __all__ = [
 ]
 
 CODE_LIFETIME = timedelta(days=14)
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
-
-
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().encode("utf-8")).hexdigest()
 
 
 def issue_code(home: HubHome, *, center_code: str, now: datetime | None = None) -> str:
     """Issues a one-time enrollment code for one service center (or a county hub)."""
     _check_center_in_scope(home, center_code)
     now = now or datetime.now(UTC)
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
-    code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
     with home.engine.begin() as conn:
+        code = _fresh_code(conn, format_timestamp(now))
         conn.execute(
             enroll_codes.insert().values(
-                code_hash=_hash(code),
+                code_key=enrollment_key(code).hex(),
+                code_id=code_id(code),
                 center_code=center_code,
                 created_at=format_timestamp(now),
                 expires_at=format_timestamp(now + CODE_LIFETIME),
@@ -60,43 +60,82 @@ def issue_code(home: HubHome, *, center_code: str, now: datetime | None = None) 
     return code
 
 
-def redeem_code(home: HubHome, code: str, registration_obj: Any) -> dict[str, Any]:
-    """Enrolls a node with a one-time code; returns the hub's signed info and the proof.
+def _fresh_code(conn: sa.Connection, now: str) -> str:
+    """A random code whose id no live code has, so the id finds one code."""
+    while True:
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+        code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+        clash = conn.execute(
+            sa.select(enroll_codes.c.code_key).where(
+                enroll_codes.c.code_id == code_id(code), enroll_codes.c.expires_at > now
+            )
+        ).first()
+        if clash is None:
+            return code
+
+
+def redeem_code(home: HubHome, request: Any) -> dict[str, Any]:
+    """Enrolls a node from an `enrollment_request`; returns the hub's signed info and proof.
+
+    A request repeated after a lost answer gets the same answer again.
 
     Raises:
         EnrollmentRefused: unknown, used or expired code, or one issued for another center.
-        MalformedInput: the registration is not well formed.
+        MalformedInput, BadSignature: the request is not well formed or not made with the code.
     """
-    registration = NodeRegistration.from_dict(registration_obj)
+    if not isinstance(request, dict):
+        raise MalformedInput("enrollment request must be a JSON object")
+    registration = NodeRegistration.from_dict(request.get("registration"))
     now = format_timestamp(datetime.now(UTC))
     with home.engine.begin() as conn:
-        row = conn.execute(
-            sa.select(enroll_codes).where(enroll_codes.c.code_hash == _hash(code))
-        ).first()
+        row = _matching_code(conn, request, registration)
+        if row.used_at is not None:
+            return _repeat_answer(row, registration)
         _check_code(row, registration, now)
+        _insert_node(conn, registration, registered_via="", now=now)
+        info = home.info().sign(home.signing)
+        key = bytes.fromhex(row.code_key)
+        answer = {
+            "hub": info.to_dict(),
+            "proof": enrollment_proof(key, info.body, registration.to_dict()),
+        }
         conn.execute(
             enroll_codes.update()
-            .where(enroll_codes.c.code_hash == _hash(code))
-            .values(used_at=now, used_by=registration.node_id)
+            .where(enroll_codes.c.code_key == row.code_key)
+            .values(used_at=now, used_by=registration.node_id, answer=json.dumps(answer))
         )
-        _insert_node(conn, registration, registered_via="", now=now)
-    info = home.info().sign(home.signing)
-    return {
-        "hub": info.to_dict(),
-        "proof": enrollment_proof(code.strip().upper(), info.body, registration.to_dict()),
-    }
+    return answer
 
 
-def _check_code(row: Any, registration: NodeRegistration, now: str) -> None:
-    if row is None:
-        raise EnrollmentRefused(
-            "unknown enrollment code", hint="check the code, or ask the hub admin for a new one"
-        )
-    if row.used_at is not None:
+def _matching_code(conn: sa.Connection, request: dict[str, Any], registration: Any) -> Any:
+    """The stored code whose key made the request's MAC."""
+    rows = conn.execute(
+        sa.select(enroll_codes).where(enroll_codes.c.code_id == str(request.get("code_id", "")))
+    ).all()
+    for row in rows:
+        try:
+            verify_enrollment_request(
+                bytes.fromhex(row.code_key), registration.to_dict(), request.get("mac")
+            )
+        except BadSignature:
+            continue
+        return row
+    raise EnrollmentRefused(
+        "unknown enrollment code", hint="check the code, or ask the hub admin for a new one"
+    )
+
+
+def _repeat_answer(row: Any, registration: NodeRegistration) -> dict[str, Any]:
+    if row.used_by != registration.node_id:
         raise EnrollmentRefused(
             f"enrollment code was already used on {row.used_at}",
             hint="each code enrolls one machine; ask the hub admin for a new one",
         )
+    answer: dict[str, Any] = json.loads(row.answer)
+    return answer
+
+
+def _check_code(row: Any, registration: NodeRegistration, now: str) -> None:
     if row.expires_at < now:
         raise EnrollmentRefused(f"enrollment code expired on {row.expires_at}")
     if row.center_code != registration.center_code:

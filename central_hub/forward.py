@@ -23,17 +23,25 @@ from sync_protocol import (
     SignedBatch,
     SignedDocument,
     b64encode,
+    enrollment_request,
     format_timestamp,
     seal_batch,
     verify_enrollment_proof,
 )
 
+from .catalogs import store_upstream_catalog
 from .enrollment import sign_registration
 from .errors import HubError, NotLinked
 from .home import HubHome
 from .store import batches, forward_state, hub_meta, nodes
 
-__all__ = ["ForwardReport", "forward_round", "link_upstream", "upstream_of"]
+__all__ = [
+    "ForwardReport",
+    "forward_round",
+    "link_upstream",
+    "pull_upstream_catalog",
+    "upstream_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +62,10 @@ def link_upstream(home: HubHome, client: HubClient, code: str) -> HubInfo:
         seal_key=b64encode(home.info().seal_key(home.config.preferred_suite).raw),
         kind="hub",
     ).to_dict()
-    answer = client.enroll(code, registration)
+    answer = client.enroll(enrollment_request(code, registration))
     document = SignedDocument.from_dict(answer["hub"])
     info = HubInfo.from_signed(document)
-    verify_enrollment_proof(code.strip().upper(), document.body, registration, answer["proof"])
+    verify_enrollment_proof(code, document.body, registration, answer["proof"])
     if info.tier != "prefecture":
         raise HubError(f"{client.base_url} is a {info.tier} hub, not a prefecture")
     with home.engine.begin() as conn:
@@ -93,6 +101,7 @@ def forward_round(home: HubHome, client: HubClient) -> ForwardReport:
         NotLinked, TransportError, RemoteProtocolError.
     """
     _, upstream = upstream_of(home)
+    pull_upstream_catalog(home, client, upstream)
     sent_nodes = sent_batches = sent_events = 0
     for node_id in _nodes_with_backlog(home):
         _register_upstream(home, client, node_id)
@@ -103,6 +112,15 @@ def forward_round(home: HubHome, client: HubClient) -> ForwardReport:
             sent_events + n_events,
         )
     return ForwardReport(sent_nodes, sent_batches, sent_events)
+
+
+def pull_upstream_catalog(home: HubHome, client: HubClient, upstream: HubInfo) -> bool:
+    """Fetches the prefecture's latest catalog; returns whether it was new here."""
+    bundle = client.call_json("GET", "/v1/catalog")
+    document = bundle.get("prefecture")
+    if not document:
+        return False
+    return store_upstream_catalog(home, SignedDocument.from_dict(document), upstream)
 
 
 def _nodes_with_backlog(home: HubHome) -> list[str]:

@@ -8,8 +8,10 @@ leaves either all of a batch or none of it.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +29,6 @@ from sync_protocol import (
     Receipt,
     RemoteProtocolError,
     RevokedNode,
-    SealedBatch,
     SignedBatch,
     SignedDocument,
     UnknownNode,
@@ -37,8 +38,10 @@ from sync_protocol import (
     open_batch,
     peek_batch,
     read_batch,
+    seal_batch,
 )
 
+from .catalogs import CatalogVersions
 from .errors import HubError
 from .home import HubHome
 from .projection import project_events
@@ -53,6 +56,10 @@ from .store import (
 )
 
 __all__ = ["Decision", "IngestResult", "Ingestor", "NodeCursor", "decide"]
+
+log = logging.getLogger("central_hub.ingest")
+MAX_REJECTED_KEPT_PER_NODE = 1000
+"""Past this many refusals of one node id, only the reason is kept, not the bytes."""
 
 
 class Decision(enum.Enum):
@@ -97,28 +104,38 @@ class Ingestor:
     def __init__(self, home: HubHome) -> None:
         self._home = home
         self._lock = threading.Lock()
+        self._catalogs = CatalogVersions(home)
+        self._arrivals = _Arrivals()
 
     def ingest(self, blob: bytes) -> IngestResult:
-        """Verifies and applies one sealed batch.
+        """Verifies and applies one sealed batch, then any held batches it unblocks.
 
         Raises:
-            RemoteProtocolError: the batch is refused (it is kept in rejected_batches).
+            RemoteProtocolError: the batch is refused (kept in rejected_batches, unless its
+                node is unknown: strangers must not be able to fill the disk).
             HubError: a case rule is broken (kept likewise).
         """
         sealed = peek_batch(blob)
-        try:
-            opened = open_batch(
-                sealed,
-                recipient_keys=self._home.sealing,
-                sender=self._sender_key(sealed.header.node_id),
-            )
-            with self._lock:
-                result = self._apply_or_hold(opened)
-                self._drain_held(opened.batch.header.node_id)
-            return result
-        except (RemoteProtocolError, HubError) as exc:
-            self._keep_rejected(sealed, blob, exc)
-            raise
+        header = sealed.header
+        with self._arrivals.arrived(header.node_id, header.batch_seq):
+            try:
+                opened = open_batch(
+                    sealed,
+                    recipient_keys=self._home.sealing,
+                    sender=self._sender_key(header.node_id),
+                )
+                self._arrivals.wait_for_predecessor(header.node_id, header.batch_seq)
+                with self._lock:
+                    result = self._apply_or_hold(opened)
+            except UnknownNode:
+                raise
+            except (RemoteProtocolError, HubError) as exc:
+                with self._home.engine.begin() as conn:
+                    self._keep_rejected(conn, header, blob, exc)
+                raise
+        with self._lock:
+            self._drain_held(header.node_id)
+        return result
 
     def _sender_key(self, node_id: str) -> VerifyKey:
         with self._home.engine.connect() as conn:
@@ -153,8 +170,14 @@ class Ingestor:
     ) -> SignedDocument:
         header = opened.batch.header
         now = _now()
+        # Project first: it refolds continued cases from the events already stored.
+        project_events(
+            conn,
+            opened.events,
+            sender_center=self._center_of(conn, header.node_id),
+            catalogs=self._catalogs,
+        )
         insert_many(conn, events, list(_event_rows(opened)))
-        project_events(conn, opened.events, sender_center=self._center_of(conn, header.node_id))
         new_cursor = NodeCursor(header.batch_seq + 1, header.last_seq, header.batch_hash)
         receipt = self._receipt(header, "applied", new_cursor)
         conn.execute(
@@ -182,27 +205,38 @@ class Ingestor:
         )
 
     def _drain_held(self, node_id: str) -> None:
-        """Applies held batches that the newly applied one made next in line."""
-        while True:
-            with self._home.engine.begin() as conn:
-                cursor = _load_cursor(conn, node_id)
-                row = conn.execute(
-                    sa.select(held_batches).where(
-                        held_batches.c.node_id == node_id,
-                        held_batches.c.batch_seq == cursor.next_batch_seq,
-                    )
-                ).first()
-                if row is None:
-                    return
-                conn.execute(
-                    held_batches.delete().where(
-                        held_batches.c.node_id == node_id,
-                        held_batches.c.batch_seq == row.batch_seq,
-                    )
-                )
-                opened = _reopen_held(row)
-                if decide(cursor, opened.batch.header, None) is Decision.APPLY:
+        """Applies held batches that the newly applied one made next in line.
+
+        A held batch that turns out bad is moved to rejected_batches: it is not the fault of
+        the batch whose arrival released it.
+        """
+        while (row := self._next_held(node_id)) is not None:
+            opened = _reopen_held(row)
+            try:
+                with self._home.engine.begin() as conn:
+                    cursor = _load_cursor(conn, node_id)
+                    decision = decide(cursor, opened.batch.header, None)
+                    _refuse_if_broken(decision, opened.batch.header, cursor)
                     self._apply(conn, opened, cursor)
+                    _delete_held(conn, row)
+            except (RemoteProtocolError, HubError) as exc:
+                log.warning("held batch %s/%s refused: %s", node_id, row.batch_seq, exc)
+                own_key = self._home.info().seal_key()  # keep it readable, with our key
+                with self._home.engine.begin() as conn:
+                    _delete_held(conn, row)
+                    self._keep_rejected(
+                        conn, opened.batch.header, seal_batch(opened.batch, own_key), exc
+                    )
+
+    def _next_held(self, node_id: str) -> sa.Row | None:
+        with self._home.engine.connect() as conn:
+            cursor = _load_cursor(conn, node_id)
+            return conn.execute(
+                sa.select(held_batches).where(
+                    held_batches.c.node_id == node_id,
+                    held_batches.c.batch_seq == cursor.next_batch_seq,
+                )
+            ).first()
 
     def _receipt(self, header: BatchHeader, status: str, cursor: NodeCursor) -> SignedDocument:
         return Receipt(
@@ -217,20 +251,28 @@ class Ingestor:
             issued_at=_now(),
         ).sign(self._home.signing)
 
-    def _keep_rejected(self, sealed: SealedBatch, blob: bytes, exc: Exception) -> None:
-        code = getattr(exc, "code", "rejected")
-        with self._home.engine.begin() as conn:
-            conn.execute(
-                rejected_batches.insert().values(
-                    node_id=sealed.header.node_id,
-                    batch_seq=sealed.header.batch_seq,
-                    batch_hash=sealed.header.batch_hash,
-                    reason_code=code,
-                    message=str(exc),
-                    blob=blob,
-                    received_at=_now(),
-                )
+    def _keep_rejected(
+        self, conn: sa.Connection, header: BatchHeader, blob: bytes, exc: Exception
+    ) -> None:
+        kept = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(rejected_batches)
+            .where(rejected_batches.c.node_id == header.node_id)
+        ).scalar_one()
+        message = str(exc)
+        if kept >= MAX_REJECTED_KEPT_PER_NODE:
+            blob, message = b"", f"{message} [bytes not kept: over {kept} rejected batches]"
+        conn.execute(
+            rejected_batches.insert().values(
+                node_id=header.node_id,
+                batch_seq=header.batch_seq,
+                batch_hash=header.batch_hash,
+                reason_code=getattr(exc, "code", "rejected"),
+                message=message,
+                blob=blob,
+                received_at=_now(),
             )
+        )
 
     def cursor(self, node_id: str) -> SignedDocument:
         """The hub's signed statement of what it holds of `node_id`."""
@@ -244,6 +286,38 @@ class Ingestor:
             last_batch_hash=cursor.last_batch_hash,
             issued_at=_now(),
         ).sign(self._home.signing)
+
+
+class _Arrivals:
+    """Batches of each node being processed right now.
+
+    A node sends a few batches in flight; if batch k overtook batch k-1 inside this process,
+    it waits for k-1 instead of being held and re-read later. Holding stays the answer for
+    a batch whose predecessor is not here at all.
+    """
+
+    _PATIENCE = 30.0
+
+    def __init__(self) -> None:
+        self._busy: set[tuple[str, int]] = set()
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def arrived(self, node_id: str, batch_seq: int) -> Iterator[None]:
+        with self._changed:
+            self._busy.add((node_id, batch_seq))
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy.discard((node_id, batch_seq))
+                self._changed.notify_all()
+
+    def wait_for_predecessor(self, node_id: str, batch_seq: int) -> None:
+        with self._changed:
+            self._changed.wait_for(
+                lambda: (node_id, batch_seq - 1) not in self._busy, timeout=self._PATIENCE
+            )
 
 
 def _now() -> str:
@@ -261,7 +335,7 @@ def _refuse_if_broken(decision: Decision, header: BatchHeader, cursor: NodeCurso
             f"batch {header.batch_seq} of {header.node_id} does not follow the last applied "
             f"batch (expected prev_hash {cursor.last_batch_hash[:12]}… and first event "
             f"{cursor.last_event_seq + 1}, got {header.prev_hash[:12]}… and {header.first_seq})",
-            hint="the node must resend from the hub's cursor",
+            hint="the node's log and this hub disagree; the county admin must compare them",
         )
 
 
@@ -334,6 +408,14 @@ def _hold(conn: sa.Connection, opened: OpenedBatch) -> None:
             signature=opened.batch.signature,
             body=opened.batch.body,
             received_at=_now(),
+        )
+    )
+
+
+def _delete_held(conn: sa.Connection, row: sa.Row) -> None:
+    conn.execute(
+        held_batches.delete().where(
+            held_batches.c.node_id == row.node_id, held_batches.c.batch_seq == row.batch_seq
         )
     )
 

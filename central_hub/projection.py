@@ -6,6 +6,7 @@ a case rule is refused here too, naming the rule, and the whole batch with it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -13,20 +14,29 @@ import sqlalchemy as sa
 import casework
 from sync_protocol import Event, decode_event, format_timestamp, parse_timestamp
 
+from .catalogs import CatalogVersions
 from .errors import RuleViolation
 from .store import cases, events, insert_many
 
 __all__ = ["project_events"]
 
+log = logging.getLogger("central_hub.projection")
+
 
 def project_events(
-    conn: sa.Connection, batch_events: Sequence[Event], *, sender_center: str
+    conn: sa.Connection,
+    batch_events: Sequence[Event],
+    *,
+    sender_center: str,
+    catalogs: CatalogVersions,
 ) -> None:
     """Folds a batch's events into the cases table, inside the caller's transaction.
 
     Args:
         sender_center: the center the sending node is enrolled for; a node acts only on
             cases its center accepted or now holds.
+        catalogs: the catalog versions this hub knows, to judge each acceptance by the
+            version the case names.
 
     Raises:
         RuleViolation: an event is not legal for its case's state, or not the sender's to make.
@@ -37,6 +47,8 @@ def project_events(
         before = states.get(event.case_id)
         states[event.case_id] = _apply(before, event)
         _check_sender_holds(before, states[event.case_id], event, sender_center)
+        if before is None:
+            _check_acceptance(catalogs, states[event.case_id], event)
         if before is None:
             created.add(event.case_id)
     touched = {event.case_id: event for event in batch_events}
@@ -86,6 +98,27 @@ def _check_sender_holds(
             f"{after.case_no}, which center {holder} holds",
             hint="a center may act only on the cases it accepted or was handed",
         )
+
+
+def _check_acceptance(catalogs: CatalogVersions, state: casework.CaseState, event: Event) -> None:
+    """Judges an acceptance by the catalog it names: delegated-away or unavailable items are
+    refused here as at the window. A version this hub has not seen cannot be judged yet."""
+    catalog = catalogs.get(state.catalog_version or "")
+    if catalog is None:
+        log.info("case %s names catalog %r, unknown here", state.case_no, state.catalog_version)
+        return
+    level = "township" if len(state.center_code) == 9 else "county"
+    try:
+        item = catalog.get(state.item_code)
+        casework.check_item_available(
+            item, center_level=level, on_date=casework.local_date(state.accepted_at)
+        )
+    except casework.CaseworkError as exc:
+        raise RuleViolation(
+            f"case {state.case_no} (event {event.event_id}) breaks an acceptance rule: "
+            f"{exc.message}",
+            hint="the node accepted an item its catalog does not allow at this center",
+        ) from exc
 
 
 def _apply(state: casework.CaseState | None, event: Event) -> casework.CaseState:

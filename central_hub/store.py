@@ -7,6 +7,7 @@ PostgreSQL. SQLite-specific settings live only in `create_engine_for`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from sqlalchemy import event
 __all__ = [
     "batches",
     "cases",
+    "catalogs",
     "create_engine_for",
     "cursors",
     "enroll_codes",
@@ -37,15 +39,18 @@ hub_meta = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+# Only the code's id (its first group) and its MAC key are kept; the code itself is not.
 enroll_codes = sa.Table(
     "enroll_codes",
     metadata,
-    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("code_key", sa.String(64), primary_key=True),
+    sa.Column("code_id", sa.String(8), nullable=False, index=True),
     sa.Column("center_code", sa.String, nullable=False),
     sa.Column("created_at", sa.String, nullable=False),
     sa.Column("expires_at", sa.String, nullable=False),
     sa.Column("used_at", sa.String),
     sa.Column("used_by", sa.String),
+    sa.Column("answer", sa.Text),
 )
 
 # Nodes are service-center nodes, and at the prefecture also county hubs (kind "hub").
@@ -146,6 +151,17 @@ cases = sa.Table(
     sa.Column("updated_at", sa.String, nullable=False),
 )
 
+# Published catalog versions: our own, and (at a county) the prefecture's, as signed.
+catalogs = sa.Table(
+    "catalogs",
+    metadata,
+    sa.Column("issuer", sa.String, primary_key=True),
+    sa.Column("sequence", sa.Integer, primary_key=True),
+    sa.Column("version", sa.String, nullable=False, unique=True),
+    sa.Column("published_at", sa.String, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
 # County hubs only: how far each node's batches went up to the prefecture.
 forward_state = sa.Table(
     "forward_state",
@@ -175,8 +191,8 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
     if compiled is None:
         compiled = _INSERTS[key] = table.insert().compile(dialect=conn.dialect)
     if conn.dialect.positional:
-        names = compiled.positiontup
-        conn.exec_driver_sql(compiled.string, [tuple(row[n] for n in names) for row in rows])
+        row_values = itemgetter(*compiled.positiontup)
+        conn.exec_driver_sql(compiled.string, [row_values(row) for row in rows])
     else:
         conn.exec_driver_sql(compiled.string, [dict(row) for row in rows])
 

@@ -23,7 +23,18 @@ from ._batch import (
 from ._client import BATCH_MEDIA_TYPE, HubClient
 from ._codec import b64decode, b64encode, canonical_json, parse_json
 from ._documents import Cursor, Receipt, SignedDocument, sign_document, verify_document
-from ._enrollment import HubInfo, NodeRegistration, enrollment_proof, verify_enrollment_proof
+from ._enrollment import (
+    CODE_ALPHABET,
+    HubInfo,
+    NodeRegistration,
+    code_id,
+    enrollment_key,
+    enrollment_proof,
+    enrollment_request,
+    normalize_code,
+    verify_enrollment_proof,
+    verify_enrollment_request,
+)
 from ._errors import (
     BadSignature,
     BrokenChain,
@@ -46,6 +57,7 @@ from ._events import (
     decode_event,
     encode_event,
     format_timestamp,
+    is_timestamp,
     new_event_id,
     parse_timestamp,
 )
@@ -62,6 +74,7 @@ from ._keys import (
 
 __all__ = [
     "BATCH_MEDIA_TYPE",
+    "CODE_ALPHABET",
     "EVENT_SCHEMA_VERSION",
     "GENESIS_HASH",
     "MAX_BODY_SIZE",
@@ -103,12 +116,17 @@ __all__ = [
     "b64encode",
     "build_batch",
     "canonical_json",
+    "code_id",
     "decode_event",
     "encode_event",
+    "enrollment_key",
     "enrollment_proof",
+    "enrollment_request",
     "format_timestamp",
+    "is_timestamp",
     "key_id",
     "new_event_id",
+    "normalize_code",
     "open_batch",
     "parse_json",
     "parse_timestamp",
@@ -118,4 +136,5 @@ __all__ = [
     "sign_document",
     "verify_document",
     "verify_enrollment_proof",
+    "verify_enrollment_request",
 ]

@@ -9,6 +9,7 @@ is sealed again to the next hub's key. See docs/protocol.md for the byte layout.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from ._errors import (
     UnsupportedVersion,
     WrongRecipient,
 )
-from ._events import Event, decode_event, format_timestamp
+from ._events import Event, decode_event, format_timestamp, is_timestamp
 from ._keys import SealPrivateKey, SealPublicKey, SigningKey, VerifyKey
 
 __all__ = [
@@ -58,6 +59,7 @@ _SIGNATURE_SIZE = 64
 _PREFIX = len(MAGIC) + 1 + 2
 _SIGNATURE_CONTEXT = b"township-sync/v1/batch\x00"
 _HOP_FIELDS = frozenset({"recipient_key_id", "suite"})
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +98,9 @@ class BatchHeader:
             MalformedInput: not a canonical batch header.
         """
         fields = parse_json(data, what="batch header")
-        if not isinstance(fields, dict) or canonical_json(fields) != data:
+        if not isinstance(fields, dict) or _canonical_or_none(fields) != data:
             raise MalformedInput("batch header is not a canonical JSON object")
+        _refuse_newer_protocol(fields)
         return _header_from_fields(fields)
 
     @property
@@ -123,6 +126,12 @@ def _header_problems(h: BatchHeader) -> list[str]:
         value = getattr(h, name)
         if not isinstance(value, str) or len(value) != 64 or value.strip("0123456789abcdef"):
             problems.append(f"{name} must be 64 lowercase hex digits")
+    if not is_timestamp(h.created_at):
+        problems.append("created_at must be a UTC timestamp like 2026-11-28T02:15:07.120Z")
+    if not isinstance(h.sender_key_id, str) or not _KEY_ID.fullmatch(h.sender_key_id):
+        problems.append("sender_key_id must be 16 lowercase hex digits")
+    if h.protocol > PROTOCOL_VERSION:
+        problems.append(f"protocol {h.protocol} is newer than {PROTOCOL_VERSION}")
     if h.compression != COMPRESSION:
         problems.append(f"compression must be {COMPRESSION!r}")
     if not isinstance(h.node_id, str) or not h.node_id:
@@ -253,18 +262,30 @@ def _parse_clear_header(clear: bytes) -> dict[str, Any]:
     fields = parse_json(clear, what="batch header")
     if not isinstance(fields, dict):
         raise MalformedInput("batch header must be a JSON object")
+    _refuse_newer_protocol(fields)
+    if _canonical_or_none(fields) != clear:
+        raise MalformedInput("batch header is not in canonical form")
+    for name in _HOP_FIELDS:
+        if not isinstance(fields.get(name), str):
+            raise MalformedInput(f"batch header lacks {name}")
+    return fields
+
+
+def _refuse_newer_protocol(fields: dict[str, Any]) -> None:
     protocol = fields.get("protocol")
     if type(protocol) is int and protocol > PROTOCOL_VERSION:
         raise UnsupportedVersion(
             f"protocol version {protocol} is newer than this software ({PROTOCOL_VERSION})",
             hint="upgrade the receiving hub before sending batches of this version",
         )
-    if canonical_json(fields) != clear:
-        raise MalformedInput("batch header is not in canonical form")
-    for name in _HOP_FIELDS:
-        if not isinstance(fields.get(name), str):
-            raise MalformedInput(f"batch header lacks {name}")
-    return fields
+
+
+def _canonical_or_none(fields: Any) -> bytes | None:
+    """Canonical bytes of a peer's value, or None when it has none (big ints, odd keys)."""
+    try:
+        return canonical_json(fields)
+    except LocalProtocolError:
+        return None
 
 
 def _header_from_fields(fields: Mapping[str, Any]) -> BatchHeader:
@@ -332,9 +353,21 @@ def _bad_sender_key(header: BatchHeader, sender: VerifyKey) -> BadSignature:
 
 def _decompress_lines(compressed: bytes, header: BatchHeader) -> tuple[bytes, ...]:
     try:
-        body = zstandard.ZstdDecompressor().decompress(compressed, max_output_size=header.body_size)
+        # The frame must declare exactly the size the node signed. zstd then refuses to
+        # inflate past it (and ignores max_output_size when a frame declares a size, so a
+        # larger declaration would otherwise be honoured): memory stays bounded by body_size.
+        declared = zstandard.frame_content_size(compressed)
+        if declared != header.body_size:
+            raise MalformedInput(
+                f"batch body does not match the body_hash its node signed: its zstd frame "
+                f"declares {declared} bytes (-1: none), the header {header.body_size}"
+            )
+        reader = zstandard.ZstdDecompressor().decompressobj()
+        body = reader.decompress(compressed)
     except zstandard.ZstdError as exc:
         raise MalformedInput(f"batch body does not decompress: {exc}") from exc
+    if not reader.eof or reader.unused_data:
+        raise MalformedInput("batch body is not exactly one complete zstd frame")
     if len(body) != header.body_size or hashlib.sha256(body).hexdigest() != header.body_hash:
         raise MalformedInput("batch body does not match the body_hash its node signed")
     return tuple(body.split(b"\n"))

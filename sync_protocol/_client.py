@@ -99,29 +99,42 @@ class HubClient:
 
     def hub_info(self) -> SignedDocument:
         """Fetches the hub's self-signed description (ids and public keys)."""
-        return SignedDocument.from_dict(self._call("GET", "/v1/hub")["hub"])
+        return SignedDocument.from_dict(_require(self._call("GET", "/v1/hub"), "hub")[0])
 
-    def enroll(self, code: str, registration: dict[str, Any]) -> dict[str, Any]:
-        """Enrolls with a one-time code; returns the hub's signed info and registration."""
-        return self._call("POST", "/v1/enroll", json={"code": code, "registration": registration})
+    def enroll(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Sends an `enrollment_request`; returns the hub's signed info and its proof."""
+        answer = self._call("POST", "/v1/enroll", json=request)
+        _require(answer, "hub", "proof")
+        return answer
 
     def submit_batch(self, blob: bytes) -> SignedDocument:
         """Sends one sealed batch; returns the hub's signed receipt (applied or held)."""
         answer = self._call(
             "POST", "/v1/batches", content=blob, headers={"Content-Type": BATCH_MEDIA_TYPE}
         )
-        return SignedDocument.from_dict(answer["receipt"])
+        return SignedDocument.from_dict(_require(answer, "receipt")[0])
 
     def cursor(self, node_id: str) -> SignedDocument:
         """Asks what the hub holds of `node_id`."""
-        return SignedDocument.from_dict(self._call("GET", f"/v1/nodes/{node_id}/cursor")["cursor"])
+        answer = self._call("GET", f"/v1/nodes/{node_id}/cursor")
+        return SignedDocument.from_dict(_require(answer, "cursor")[0])
 
     def call_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """Any other JSON call of the hub API, with the same retry and error mapping."""
         return self._call(method, path, **kwargs)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._retrying(self._once, method, path, **kwargs)
+        try:
+            # A copy per call: tenacity keeps per-call state, and calls may run in parallel.
+            retrying = self._retrying.copy()
+            result: dict[str, Any] = retrying(self._once, method, path, **kwargs)
+        except _RetryableStatus as exc:
+            # Busy or failing after every retry: like no link at all, nothing was applied.
+            raise HubUnreachable(
+                f"hub at {self.base_url} answered HTTP {exc.response.status_code} "
+                "to every attempt (busy or failing)",
+                hint="events stay queued; the next round tries again",
+            ) from exc
         return result
 
     def _once(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -135,6 +148,17 @@ class HubClient:
         if response.status_code in _RETRYABLE_STATUS:
             raise _RetryableStatus(response)
         return _json_or_error(response, self.base_url)
+
+
+def _require(answer: dict[str, Any], *keys: str) -> list[Any]:
+    missing = [key for key in keys if key not in answer]
+    if missing:
+        raise HubRejected(
+            f"hub answer lacks {', '.join(missing)}",
+            remote_code="bad_response",
+            status=200,
+        )
+    return [answer[key] for key in keys]
 
 
 def _json_or_error(response: httpx.Response, base_url: str) -> dict[str, Any]:

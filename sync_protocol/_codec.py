@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 from ._errors import LocalProtocolError, MalformedInput
@@ -35,11 +36,20 @@ def canonical_json(obj: Any) -> bytes:
         raise LocalProtocolError(f"cannot encode canonically: {exc}") from exc
 
 
+_MAX_SAFE_INTEGER = 2**53 - 1  # beyond it, JSON readers in other languages lose digits
+
+
 def _reject_floats(obj: Any) -> None:
+    """Refuses what would make the encoding differ from RFC 8785: floats, big integers,
+    and non-ASCII keys (JCS sorts keys by UTF-16 unit, Python by code point)."""
     if isinstance(obj, float):
         raise LocalProtocolError("floats are not allowed in canonical JSON; use integers")
+    if isinstance(obj, int) and not isinstance(obj, bool) and abs(obj) > _MAX_SAFE_INTEGER:
+        raise LocalProtocolError(f"integer {obj} is outside ±(2^53 - 1)")
     if isinstance(obj, dict):
-        for value in obj.values():
+        for key, value in obj.items():
+            if not isinstance(key, str) or not key.isascii():
+                raise LocalProtocolError(f"object keys must be ASCII strings, got {key!r}")
             _reject_floats(value)
     elif isinstance(obj, list | tuple):
         for value in obj:
@@ -75,13 +85,18 @@ def b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def b64decode(text: str, *, what: str) -> bytes:
-    """Decodes unpadded base64url text.
+    """Decodes unpadded base64url text, accepting only its one canonical spelling.
 
     Raises:
-        MalformedInput: `text` is not base64url.
+        MalformedInput: `text` is not canonical base64url.
     """
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError) as exc:
-        raise MalformedInput(f"{what} is not base64url: {exc}") from exc
+    if not isinstance(text, str) or not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise MalformedInput(f"{what} is not unpadded base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64encode(data) != text:  # non-zero trailing bits: another spelling of the same bytes
+        raise MalformedInput(f"{what} is not canonical base64url")
+    return data

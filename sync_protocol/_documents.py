@@ -1,23 +1,27 @@
 """Provides signed documents: receipts, cursors, registrations and anything a hub states.
 
 A document is a kind, a JSON body, and an Ed25519 signature over
-`b"township-sync/v1/" + kind + b"\\x00" + canonical_json(body)`. The kind is signed too,
-so a receipt can never be replayed as a cursor.
+`b"township-sync/v1/document/" + kind + b"\\x00" + canonical_json(body)`. The kind is signed
+too, so a receipt can never be replayed as a cursor; the "document/" part keeps every
+document signature apart from batch signatures (`township-sync/v1/batch`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, TypeVar
 
 from ._codec import b64decode, b64encode, canonical_json
 from ._errors import LocalProtocolError, MalformedInput
+from ._events import is_timestamp
 from ._keys import SigningKey, VerifyKey
 
 __all__ = [
     "Cursor",
     "Receipt",
     "SignedDocument",
+    "check_field_types",
     "sign_document",
     "verify_document",
 ]
@@ -51,22 +55,36 @@ class SignedDocument:
         """
         if not isinstance(obj, dict) or set(obj) != {"kind", "body", "signer_key_id", "signature"}:
             raise MalformedInput("signed document must have kind, body, signer_key_id, signature")
-        if not isinstance(obj["body"], dict) or not isinstance(obj["signature"], str):
-            raise MalformedInput("signed document body must be an object, signature a string")
+        if not isinstance(obj["body"], dict) or not all(
+            isinstance(obj[name], str) for name in ("kind", "signer_key_id", "signature")
+        ):
+            raise MalformedInput("signed document body must be an object, the rest strings")
         return cls(
-            str(obj["kind"]),
+            obj["kind"],
             obj["body"],
-            str(obj["signer_key_id"]),
+            obj["signer_key_id"],
             b64decode(obj["signature"], what="document signature"),
         )
 
 
+_KIND = re.compile(r"[a-z][a-z_]{0,39}")
+
+
 def _message(kind: str, body: dict[str, Any]) -> bytes:
-    return b"township-sync/v1/" + kind.encode("ascii") + b"\x00" + canonical_json(body)
+    """The signed bytes; raises LocalProtocolError for a bad kind or body (callers that read
+    a peer's document turn that into MalformedInput)."""
+    if not isinstance(kind, str) or not _KIND.fullmatch(kind):
+        raise LocalProtocolError(f"document kind {kind!r} is not a lowercase name")
+    return b"township-sync/v1/document/" + kind.encode("ascii") + b"\x00" + canonical_json(body)
 
 
 def sign_document(kind: str, body: dict[str, Any], key: SigningKey) -> SignedDocument:
-    """Signs `body` as a document of `kind`."""
+    """Signs `body` as a document of `kind`.
+
+    Raises:
+        LocalProtocolError: a kind that is not a lowercase name, or a body with no canonical
+            form.
+    """
     return SignedDocument(kind, body, key.public.key_id, key.sign(_message(kind, body)))
 
 
@@ -79,8 +97,31 @@ def verify_document(doc: SignedDocument, key: VerifyKey, *, kind: str) -> dict[s
     """
     if doc.kind != kind:
         raise MalformedInput(f"expected a {kind} document, got {doc.kind!r}")
-    key.verify(doc.signature, _message(doc.kind, doc.body), what=f"the {kind}")
+    try:
+        message = _message(doc.kind, doc.body)
+    except LocalProtocolError as exc:
+        raise MalformedInput(f"the {kind} has no canonical form: {exc.message}") from exc
+    key.verify(doc.signature, message, what=f"the {kind}")
     return doc.body
+
+
+_FIELD_TYPES = {"str": str, "int": int, "dict[str, str]": dict}
+
+
+def check_field_types(obj: Any) -> None:
+    """Refuses a wire object whose fields are not of their declared types (bool is no int),
+    and, for an `issued_at` field, anything but a wire timestamp."""
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if type(value) is not _FIELD_TYPES[str(f.type)]:
+            raise LocalProtocolError(f"{type(obj).__name__}.{f.name} must be {f.type}")
+        if isinstance(value, dict) and not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise LocalProtocolError(f"{type(obj).__name__}.{f.name} must map text to text")
+    issued_at = getattr(obj, "issued_at", None)
+    if issued_at is not None and not is_timestamp(issued_at):
+        raise LocalProtocolError(f"{type(obj).__name__}.issued_at is not a wire timestamp")
 
 
 def _from_body(cls: type[T], body: dict[str, Any]) -> T:
@@ -111,6 +152,7 @@ class Receipt:
     issued_at: str
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if self.status not in RECEIPT_STATUSES:
             raise LocalProtocolError(f"receipt status must be one of {RECEIPT_STATUSES}")
 
@@ -132,6 +174,9 @@ class Cursor:
     last_event_seq: int
     last_batch_hash: str
     issued_at: str
+
+    def __post_init__(self) -> None:
+        check_field_types(self)
 
     def sign(self, key: SigningKey) -> SignedDocument:
         return sign_document("cursor", asdict(self), key)

@@ -10,10 +10,10 @@ from central_hub.enrollment import issue_code, redeem_code
 from central_hub.home import HubHome
 from central_hub.home import init_home as init_hub
 from central_hub.ingest import Ingestor
-from sync_protocol import HubInfo, SignedDocument, seal_batch
+from sync_protocol import HubInfo, SignedDocument, enrollment_request, seal_batch
 from tests.factories import APPLICANTS, items_by_category
 from township_node.casebook import CaseBook
-from township_node.catalog import current_catalog
+from township_node.catalog import center_level, current_catalog
 from township_node.enrollment import registration_of
 from township_node.home import NodeHome
 from township_node.home import init_home as init_node
@@ -69,9 +69,11 @@ def make_pair(tmp_path: Path, *, center: str = "513431100") -> Pair:
     hub = init_hub(tmp_path / "hub", tier="county", org_code=center[:6], name="昭觉县政务服务中心")
     node = init_node(tmp_path / "node", center_code=center, name="新城镇便民服务中心")
     code = issue_code(hub, center_code=center)
-    answer = redeem_code(hub, code, registration_of(node).to_dict())
+    answer = redeem_code(hub, enrollment_request(code, registration_of(node).to_dict()))
     with node.database.transaction() as conn:
         set_setting(conn, "hub_url", "http://in-memory")
         set_setting(conn, "hub_info", SignedDocument.from_dict(answer["hub"]).to_dict())
-    book = CaseBook(node, catalog=current_catalog(node), clock=Clock())
+    book = CaseBook(
+        node, catalog=current_catalog(node), center_level=center_level(node), clock=Clock()
+    )
     return Pair(hub, node, book, Ingestor(hub))

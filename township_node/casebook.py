@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import casework
@@ -25,6 +25,7 @@ from sync_protocol import (
 
 from .errors import CaseNotFound, InvalidInput
 from .home import NodeHome
+from .projection import project
 
 __all__ = ["CHINA_TIME", "CaseBook", "CaseSummary"]
 
@@ -33,7 +34,7 @@ CHINA_TIME = timezone(timedelta(hours=8), "CST")
 
 _SUMMARY_COLUMNS = (
     "case_no, case_id, item_code, category, status, applicant_name, id_number, phone, "
-    "accepted_at, updated_at"
+    "accepted_at, updated_at, due_date, due_provisional"
 )
 
 
@@ -51,6 +52,8 @@ class CaseSummary:
     phone: str
     accepted_at: str
     updated_at: str
+    due_date: str | None
+    due_provisional: bool
 
 
 class CaseBook:
@@ -59,6 +62,8 @@ class CaseBook:
     Args:
         home: the opened node home.
         catalog: the item catalog this center works under.
+        calendar: the working-day calendar deadlines are counted in.
+        center_level: "township" or "county": which items this center may accept.
         clock: returns the current aware time (tests pass a fixed one).
     """
 
@@ -67,22 +72,44 @@ class CaseBook:
         home: NodeHome,
         *,
         catalog: casework.Catalog,
+        calendar: casework.WorkCalendar | None = None,
+        center_level: str = "township",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._home = home
         self._catalog = catalog
+        self._calendar = calendar or casework.default_calendar()
+        self._level = center_level
         self._clock = clock
 
     def accept(
-        self, *, item_code: str, applicant_name: str, id_number: str, phone: str, clerk_id: str
+        self,
+        *,
+        item_code: str,
+        applicant_name: str,
+        id_number: str,
+        phone: str,
+        clerk_id: str,
+        fee_yuan: str = "0",
+        missing_materials: tuple[str, ...] = (),
+        promised_by: date | None = None,
     ) -> CaseSummary:
         """Accepts a new case and returns it with its new case number.
 
+        Args:
+            fee_yuan: the fee charged, in 元 ("0" for none); only charged items take one.
+            missing_materials: non-key materials accepted as missing (容缺受理), to be
+                brought by `promised_by`.
+
         Raises:
-            InvalidInput: unknown item, or an applicant field that fails its check.
+            InvalidInput: unknown item, an item this center may not accept today (the message
+                says where the citizen should go), a fee or material rule broken, or an
+                applicant field that fails its check; `field` names the input at fault.
         """
         item = _lookup_item(self._catalog, item_code)
-        applicant = _validated_applicant(applicant_name, id_number, phone, self._clock())
+        now = self._clock()
+        _check_acceptance(item, self._level, now, fee_yuan, missing_materials)
+        applicant = _validated_applicant(applicant_name, id_number, phone, now)
         with self._home.database.transaction() as conn:
             case_id = new_event_id()
             payload = {
@@ -95,6 +122,7 @@ class CaseBook:
                 "catalog_version": self._catalog.version,
                 "promised_limit_days": item.promised_limit_days,
                 "applicant": applicant,
+                **_optional_terms(fee_yuan, missing_materials, promised_by),
             }
             self._append(conn, case_id, "accept", payload, clerk_id, state=None)
         return self.get(payload["case_no"])
@@ -134,7 +162,7 @@ class CaseBook:
         ).fetchone()
         if row is None:
             raise _not_found(case_no)
-        return CaseSummary(*row)
+        return _summary(row)
 
     def list(self, *, status: str | None = None, limit: int = 50) -> list[CaseSummary]:
         """Newest cases first, optionally only those in one status."""
@@ -144,7 +172,7 @@ class CaseBook:
             "ORDER BY accepted_at DESC, case_no DESC LIMIT ?",
             (*args, limit),
         )
-        return [CaseSummary(*row) for row in rows]
+        return [_summary(row) for row in rows]
 
     def _append(
         self,
@@ -181,7 +209,7 @@ class CaseBook:
                 encode_event(event),
             ),
         )
-        _project(conn, new_state, event)
+        project(conn, new_state, event, self._calendar)
 
     def _next_case_no(self, conn: sqlite3.Connection) -> str:
         """Center code, local date, window and a daily counter: 513431100-20261128-010007."""
@@ -207,6 +235,11 @@ class CaseBook:
         return [decode_event(row[0]) for row in rows]
 
 
+def _summary(row: tuple[Any, ...]) -> CaseSummary:
+    *fields, provisional = row
+    return CaseSummary(*fields, bool(provisional))
+
+
 def _not_found(case_no: str) -> CaseNotFound:
     return CaseNotFound(
         f"no case numbered {case_no} on this node; check the number on the receipt",
@@ -223,6 +256,38 @@ def _lookup_item(catalog: casework.Catalog, item_code: str) -> casework.Item:
             message_zh=f"事项目录中没有编码为 {item_code} 的事项",
             field="item_code",
         ) from exc
+
+
+def _check_acceptance(
+    item: casework.Item,
+    level: str,
+    now: datetime,
+    fee_yuan: str,
+    missing: tuple[str, ...],
+) -> None:
+    try:
+        casework.check_acceptance(
+            item,
+            center_level=level,
+            on_date=now.astimezone(CHINA_TIME).date(),
+            fee_yuan=fee_yuan,
+            missing_materials=missing,
+        )
+    except casework.CaseworkError as exc:
+        raise InvalidInput(exc.message, message_zh=exc.message_zh, field=exc.field or "") from exc
+
+
+def _optional_terms(
+    fee_yuan: str, missing: tuple[str, ...], promised_by: date | None
+) -> dict[str, Any]:
+    terms: dict[str, Any] = {}
+    if fee_yuan not in ("", "0", "0.00"):
+        terms["fee_yuan"] = fee_yuan
+    if missing:
+        terms["missing_materials"] = list(missing)
+        if promised_by is not None:
+            terms["promised_by"] = promised_by.isoformat()
+    return terms
 
 
 def _validated_applicant(name: str, id_number: str, phone: str, now: datetime) -> dict[str, str]:
@@ -263,30 +328,3 @@ def _fold(events: list[Event]) -> casework.CaseState:
         state = _apply(state, event)
     assert state is not None, "a case row always has its accept event"
     return state
-
-
-def _project(conn: sqlite3.Connection, state: casework.CaseState, event: Event) -> None:
-    if event.type == "accept":
-        applicant = event.payload["applicant"]
-        conn.execute(
-            "INSERT INTO cases (case_id, case_no, item_code, category, status, applicant_name, "
-            "id_number, phone, accepted_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                event.case_id,
-                state.case_no,
-                state.item_code,
-                state.category,
-                state.status,
-                applicant["name"],
-                applicant["id_number"],
-                applicant.get("phone", ""),
-                event.occurred_at,
-                event.occurred_at,
-            ),
-        )
-    else:
-        conn.execute(
-            "UPDATE cases SET status = ?, updated_at = ? WHERE case_id = ?",
-            (state.status, event.occurred_at, event.case_id),
-        )

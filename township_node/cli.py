@@ -14,6 +14,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     catalog = sub.add_parser("catalog", help="the item catalog").add_subparsers(title="catalog")
     p = catalog.add_parser("list", parents=[common], help="items this center may accept")
     p.set_defaults(handler=_catalog_list)
+    p = catalog.add_parser("show", parents=[common], help="one item in full")
+    p.add_argument("code")
+    p.set_defaults(handler=_catalog_show)
     return parser
 
 
@@ -102,6 +106,20 @@ def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--applicant-name", required=True)
     p.add_argument("--id-number", required=True, help="18-digit resident ID number")
     p.add_argument("--phone", default="")
+    p.add_argument("--fee", default="0", help="fee charged in yuan (charged items only)")
+    p.add_argument(
+        "--missing",
+        action="append",
+        default=[],
+        metavar="MATERIAL",
+        help="a non-key material accepted as missing (容缺受理); repeatable",
+    )
+    p.add_argument(
+        "--promised-by",
+        type=date.fromisoformat,
+        default=None,
+        help="date (YYYY-MM-DD) the applicant promises the missing material",
+    )
     p.set_defaults(handler=_case_accept)
 
     p = case.add_parser("advance", parents=[common], help="move a case to its next step")
@@ -142,9 +160,14 @@ def _open(args: argparse.Namespace) -> NodeHome:
 
 def _casebook(home: NodeHome) -> Any:
     from .casebook import CaseBook
-    from .catalog import current_catalog
+    from .catalog import center_level, current_calendar, current_catalog
 
-    return CaseBook(home, catalog=current_catalog(home))
+    return CaseBook(
+        home,
+        catalog=current_catalog(home),
+        calendar=current_calendar(home),
+        center_level=center_level(home),
+    )
 
 
 def _init(args: argparse.Namespace) -> dict[str, Any]:
@@ -177,8 +200,16 @@ def _case_accept(args: argparse.Namespace) -> dict[str, Any]:
             id_number=args.id_number,
             phone=args.phone,
             clerk_id=args.clerk,
+            fee_yuan=args.fee,
+            missing_materials=tuple(args.missing),
+            promised_by=args.promised_by,
         )
-        return {"case_no": case.case_no, "status": case.status}
+        return {
+            "case_no": case.case_no,
+            "status": case.status,
+            "due_date": case.due_date,
+            "due_provisional": case.due_provisional,
+        }
 
 
 def _case_advance(args: argparse.Namespace) -> dict[str, Any]:
@@ -279,6 +310,21 @@ def _catalog_list(args: argparse.Namespace) -> dict[str, Any]:
                 for item in available_items(home)
             ]
         }
+
+
+def _catalog_show(args: argparse.Namespace) -> dict[str, Any]:
+    import casework
+
+    from .catalog import current_catalog
+    from .errors import InvalidInput
+
+    with _open(args) as home:
+        catalog = current_catalog(home)
+        try:
+            item = catalog.get(args.code)
+        except casework.CaseworkError as exc:
+            raise InvalidInput(f"unknown item {args.code!r}", message_zh=exc.message_zh) from exc
+        return {"catalog_version": catalog.version, **casework.item_to_dict(item)}
 
 
 def _print(result: dict[str, Any], *, as_json: bool) -> None:

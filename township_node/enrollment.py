@@ -9,6 +9,7 @@ from sync_protocol import (
     ProtocolError,
     SignedDocument,
     b64encode,
+    enrollment_request,
     verify_enrollment_proof,
 )
 
@@ -41,7 +42,7 @@ def enroll(home: NodeHome, client: HubClient, code: str) -> HubInfo:
     """
     registration = registration_of(home).to_dict()
     try:
-        answer = client.enroll(code, registration)
+        answer = client.enroll(enrollment_request(code, registration))
         document = SignedDocument.from_dict(answer["hub"])
         hub = HubInfo.from_signed(document)
         verify_enrollment_proof(code, document.body, registration, str(answer.get("proof")))

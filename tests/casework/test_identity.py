@@ -247,3 +247,11 @@ def test_applicant_keeps_other_documents_as_typed_when_not_checkable() -> None:
         today=TODAY,
     )
     assert (applicant.id_number, applicant.phone) == ("E12345678", None)
+
+
+def test_resident_id_with_full_width_digits_is_refused():
+    # "５" (U+FF15) matches \d in Python regexes; an ID number must be ASCII digits only.
+    from casework import InvalidApplicant, validate_resident_id
+
+    with pytest.raises(InvalidApplicant):
+        validate_resident_id("５13431198803140222", today=date(2026, 11, 28))

@@ -33,7 +33,7 @@ def _header(batch_seq=2, first_seq=11, prev_hash="a" * 64) -> BatchHeader:
     return BatchHeader(
         protocol=1,
         node_id="n",
-        sender_key_id="k" * 16,
+        sender_key_id="ab" * 8,
         batch_seq=batch_seq,
         first_seq=first_seq,
         last_seq=first_seq + 9,
@@ -235,5 +235,95 @@ def test_ingest_refuses_case_accepted_in_the_name_of_another_center(tmp_path):
         signing_key=pair.node.keys.signing,
     )
     with pytest.raises(RuleViolation, match="which center 513431101 holds"):
+        pair.ingestor.ingest(seal_batch(forged, pair.hub_info.seal_key()))
+    assert _count(pair.hub, events) == 0
+
+
+def test_held_batch_that_breaks_a_rule_is_rejected_without_blaming_the_batch_that_released_it(
+    tmp_path,
+):
+    pair = make_pair(tmp_path)
+    (case_no,) = pair.accept(1)
+    pair.book.act(case_no, "refuse", clerk_id="c", payload={"reason": "材料不全"})
+    first, second = pair.sealed_batches(max_events=1)
+    case_id = pair.node.conn.execute("SELECT case_id FROM cases").fetchone()[0]
+    last_hash = pair.node.conn.execute(
+        "SELECT batch_hash FROM batches WHERE batch_seq = 2"
+    ).fetchone()[0]
+    illegal = Event(
+        event_id="0190b1a0-0000-7000-8000-000000000003",
+        node_id=pair.node.node_id,
+        seq=3,
+        case_id=case_id,
+        type="handle",
+        occurred_at="2026-11-03T00:00:00.000Z",
+        clerk_id="c",
+        payload={},
+    )
+    third = seal_batch(
+        build_batch(
+            [encode_event(illegal)],
+            node_id=pair.node.node_id,
+            first_seq=3,
+            batch_seq=3,
+            prev_hash=last_hash,
+            signing_key=pair.node.keys.signing,
+        ),
+        pair.hub_info.seal_key(),
+    )
+    assert pair.ingestor.ingest(third).decision is Decision.HOLD
+    pair.ingestor.ingest(first)
+    released = pair.ingestor.ingest(second)
+    assert released.decision is Decision.APPLY
+    assert (_count(pair.hub, events), _count(pair.hub, held_batches)) == (2, 0)
+    with pair.hub.engine.connect() as conn:
+        kept = conn.execute(sa.select(rejected_batches)).one()
+    assert (kept.batch_seq, kept.reason_code) == (3, "rule_violation")
+
+
+def test_refusals_of_unknown_nodes_are_not_stored(tmp_path):
+    pair = make_pair(tmp_path)
+    stranger = SigningKey.generate()
+    batch = build_batch(
+        [b"{}"],
+        node_id="513431100-stranger",
+        first_seq=1,
+        batch_seq=1,
+        prev_hash=GENESIS_HASH,
+        signing_key=stranger,
+    )
+    for _ in range(3):
+        with pytest.raises(UnknownNode):
+            pair.ingestor.ingest(seal_batch(batch, pair.hub_info.seal_key()))
+    assert _count(pair.hub, rejected_batches) == 0
+
+
+def test_case_continued_in_a_later_batch_folds_each_event_once(tmp_path):
+    pair = make_pair(tmp_path)
+    (case_no,) = pair.accept(1, category="licensing")
+    for blob in pair.sealed_batches():
+        pair.ingestor.ingest(blob)
+    pair.book.act(case_no, "handle", clerk_id="c")
+    pair.book.act(case_no, "review", clerk_id="c")
+    for blob in pair.sealed_batches(max_events=1):
+        pair.ingestor.ingest(blob)
+    with pair.hub.engine.connect() as conn:
+        assert conn.execute(sa.select(cases.c.status)).scalar_one() == "reviewed"
+
+
+def test_ingest_refuses_acceptance_of_an_item_the_center_may_not_accept(tmp_path):
+    pair = make_pair(tmp_path)
+    pair.accept(1)
+    event = json.loads(pair.node.conn.execute("SELECT body FROM events").fetchone()[0])
+    event["payload"]["item_code"] = "SAMPLE-CL-001"  # 残疾人证核发: county centers only
+    forged = build_batch(
+        [encode_event(Event(**event))],
+        node_id=pair.node.node_id,
+        first_seq=1,
+        batch_seq=1,
+        prev_hash=GENESIS_HASH,
+        signing_key=pair.node.keys.signing,
+    )
+    with pytest.raises(RuleViolation, match="acceptance rule"):
         pair.ingestor.ingest(seal_batch(forged, pair.hub_info.seal_key()))
     assert _count(pair.hub, events) == 0

@@ -2,8 +2,9 @@
 
 Run it from the repository root:
 
-    .venv/bin/python tests/sync_protocol/make_vectors.py --write     # refresh vectors.json
-    .venv/bin/python tests/sync_protocol/make_vectors.py --markdown  # the docs/protocol.md section
+    .venv/bin/python tests/sync_protocol/make_vectors.py --write --update-doc
+        # refresh vectors.json and rewrite every vector block of docs/protocol.md in place
+    .venv/bin/python tests/sync_protocol/make_vectors.py --markdown  # print the blocks only
 
 Everything is deterministic (Ed25519 signatures are, by RFC 8032) except the sealed frames:
 HPKE draws a fresh ephemeral key for every seal, so the frames are made once and kept.
@@ -34,15 +35,21 @@ from sync_protocol import (
     b64encode,
     build_batch,
     canonical_json,
+    code_id,
     encode_event,
+    enrollment_key,
     enrollment_proof,
+    enrollment_request,
+    normalize_code,
     parse_timestamp,
     seal_batch,
 )
+from tests.sync_protocol.vector_blocks import render_markdown, update_doc
 
-__all__ = ["VECTORS_PATH", "build_vectors", "render_markdown"]
+__all__ = ["DOC_PATH", "VECTORS_PATH", "build_vectors"]
 
 VECTORS_PATH = Path(__file__).with_name("vectors.json")
+DOC_PATH = Path(__file__).parents[2] / "docs" / "protocol.md"
 
 # RFC 8032 section 7.1, TEST 1 and TEST 2 secret keys: readers can check the public keys there.
 NODE_SIGNING_SEED = bytes.fromhex(
@@ -136,6 +143,8 @@ BATCH_INPUTS = {
 
 ISSUED_AT = "2026-11-28T03:05:01.250Z"
 ENROLLMENT_CODE = "K7QM-3XRP-9HVD-TN4W"
+# How a clerk may type it: lower case, a space for one dash. It normalizes to the code above.
+ENROLLMENT_CODE_AS_TYPED = " k7qm 3xrp-9hvd tn4w "
 
 
 def node_key() -> SigningKey:
@@ -266,14 +275,24 @@ def _enrollment_section() -> dict[str, Any]:
         seal_suite=SUITE_X25519,
         seal_key=b64encode(SealPrivateKey(SUITE_X25519, bytes(32 * [7])).public.raw),
         software="township-node/0.1.0",
-    )
+    ).to_dict()
     document = hub_info.sign(hub_key())
+    key = enrollment_key(ENROLLMENT_CODE_AS_TYPED)
     return {
-        "inputs": {"code": ENROLLMENT_CODE, "registration": registration.to_dict()},
-        "code": ENROLLMENT_CODE,
-        "registration_text": canonical_json(registration.to_dict()).decode(),
+        "inputs": {
+            "code": ENROLLMENT_CODE,
+            "code_as_typed": ENROLLMENT_CODE_AS_TYPED,
+            "registration": registration,
+        },
+        "code": normalize_code(ENROLLMENT_CODE_AS_TYPED),
+        "code_id": code_id(ENROLLMENT_CODE_AS_TYPED),
+        "enrollment_key_hex": key.hex(),
+        "registration_text": canonical_json(registration).decode(),
+        "request_text": canonical_json(
+            enrollment_request(ENROLLMENT_CODE_AS_TYPED, registration)
+        ).decode(),
         "hub_info_document_text": canonical_json(document.to_dict()).decode(),
-        "proof_hex": enrollment_proof(ENROLLMENT_CODE, document.body, registration.to_dict()),
+        "proof_hex": enrollment_proof(key, document.body, registration),
     }
 
 
@@ -294,47 +313,6 @@ def build_vectors(existing_frames: dict[str, Any] | None = None) -> dict[str, An
     }
 
 
-def displayed_paths(vectors: Any, prefix: str = "") -> dict[str, str]:
-    """Every string the doc must show, by dotted path; `inputs` and `about` are not shown."""
-    if isinstance(vectors, str):
-        return {prefix: vectors}
-    items = enumerate(vectors) if isinstance(vectors, list) else vectors.items()
-    found: dict[str, str] = {}
-    for key, value in items:
-        if key in ("inputs", "about"):
-            continue
-        found |= displayed_paths(value, f"{prefix}.{key}" if prefix else str(key))
-    return found
-
-
-def _fence_language(path: str) -> str:
-    if path.endswith(("_hex", "_sha256", "hash")):
-        return "hex"
-    return "json" if path.endswith("_text") else "text"
-
-
-def _wrap(value: str, path: str) -> str:
-    if _fence_language(path) != "hex":
-        return value
-    return "\n".join(value[i : i + 64] for i in range(0, len(value), 64))
-
-
-def render_markdown(vectors: dict[str, Any], section: str = "") -> str:
-    """The vector blocks, each behind a `<!-- vector: path -->` marker the tests look for.
-
-    Args:
-        section: only the paths under this top-level key (e.g. "events"); all when empty.
-    """
-    out = []
-    for path, value in displayed_paths(vectors).items():
-        if section and path.split(".")[0] != section:
-            continue
-        out.append(
-            f"<!-- vector: {path} -->\n```{_fence_language(path)}\n{_wrap(value, path)}\n```\n"
-        )
-    return "\n".join(out)
-
-
 def _load_existing_frames() -> dict[str, Any] | None:
     if not VECTORS_PATH.exists():
         return None
@@ -346,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write vectors.json")
     parser.add_argument("--reseal", action="store_true", help="make new sealed frames")
+    parser.add_argument(
+        "--update-doc", action="store_true", help="rewrite the vector blocks of docs/protocol.md"
+    )
     parser.add_argument("--markdown", action="store_true", help="print the doc's vector blocks")
     parser.add_argument("--section", default="", help="with --markdown: one top-level key")
     args = parser.parse_args(argv)
@@ -353,9 +334,12 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(vectors, ensure_ascii=False, indent=2) + "\n"
     if args.write or args.reseal:
         VECTORS_PATH.write_text(text, encoding="utf-8")
+    if args.update_doc:
+        doc = DOC_PATH.read_text(encoding="utf-8")
+        DOC_PATH.write_text(update_doc(doc, vectors), encoding="utf-8")
     if args.markdown:
         sys.stdout.write(render_markdown(vectors, args.section))
-    elif not (args.write or args.reseal):
+    elif not (args.write or args.reseal or args.update_doc):
         sys.stdout.write(text)
     return 0
 

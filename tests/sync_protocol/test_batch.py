@@ -239,6 +239,13 @@ def _tampered(field: str, value: Any) -> bytes:
         ("node_id", "513431102-ffffffff", BadSignature),
         # claiming another signing key (the enrolled key no longer matches)
         ("sender_key_id", "0" * 16, BadSignature),
+        # a signing key id that is not a key id at all
+        ("sender_key_id", "21FE31DFA154A261", MalformedInput),
+        ("sender_key_id", "", MalformedInput),
+        # a creation time that is not a wire timestamp
+        ("created_at", "2026-11-28T03:05:00Z", MalformedInput),
+        ("created_at", "2026-11-28T03:05:00.000Z\n", MalformedInput),
+        ("created_at", 1764299100000, MalformedInput),
         # shifting its events
         ("first_seq", 2, MalformedInput),
         ("last_seq", 2, MalformedInput),
@@ -247,6 +254,8 @@ def _tampered(field: str, value: Any) -> bytes:
         ("compression", "gzip", MalformedInput),
         # an older protocol number that no reader accepts
         ("protocol", 0, MalformedInput),
+        # a newer one: the reader must be upgraded first
+        ("protocol", PROTOCOL_VERSION + 1, UnsupportedVersion),
         # a field no version of the protocol defines
         ("priority", "high", MalformedInput),
     ],
@@ -292,6 +301,27 @@ def test_peek_batch_raises_unsupported_version_when_protocol_is_newer() -> None:
     fields = json.loads(clear) | {"protocol": PROTOCOL_VERSION + 1, "future_field": 1}
     with pytest.raises(UnsupportedVersion, match="protocol version 2"):
         peek_batch(join_frame(canonical_json(fields), signature, sealed))
+
+
+def _json_bytes(fields: dict[str, Any]) -> bytes:
+    """Sorted, compact JSON, as canonical_json would write it if it accepted the value."""
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # an integer beyond 2**53 - 1
+        {"batch_seq": 2**60},
+        # a non-ASCII key
+        {"名": 1},
+    ],
+)
+def test_peek_batch_raises_malformed_input_when_clear_header_has_no_canonical_form(
+    extra: dict[str, Any],
+) -> None:
+    with pytest.raises(MalformedInput):
+        peek_batch(_frame_with_clear(_json_bytes(_clear_fields() | extra)))
 
 
 def _frame_with_clear(clear: bytes) -> bytes:
@@ -370,22 +400,52 @@ def test_open_batch_raises_malformed_input_when_body_does_not_match_body_hash(
         open_frame(_sealed_with_body(compressed))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: zstd ignores max_output_size when the frame declares its content size, so a "
-    "body that claims 64 MiB is fully decompressed before body_size is checked",
-)
-def test_open_batch_refuses_body_before_inflating_it_when_it_declares_more_than_body_size() -> None:
-    bomb = _compress(b"\x00" * (64 << 20))
-    blob = _sealed_with_body(bomb)
+def _compress_unsized(body: bytes) -> bytes:
+    """One zstd frame that does not declare its content size, as a streaming writer makes."""
+    return zstandard.ZstdCompressor(level=3, write_content_size=False).compress(body)
+
+
+def test_open_batch_raises_malformed_input_when_zstd_frame_does_not_declare_its_size() -> None:
+    # The spec requires the declared size: only then does zstd itself bound the output.
+    compressed = _compress_unsized(_HONEST_BODY)
+    assert zstandard.get_frame_parameters(compressed).content_size == zstandard.CONTENTSIZE_UNKNOWN
+    with pytest.raises(MalformedInput, match="declares"):
+        open_frame(_sealed_with_body(compressed))
+
+
+def _peak_memory_while_refusing(blob: bytes) -> int:
     tracemalloc.start()
     try:
         with pytest.raises(MalformedInput):
             open_frame(blob)
-        peak = tracemalloc.get_traced_memory()[1]
+        return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 8 << 20
+
+
+def test_open_batch_refuses_body_before_inflating_it_when_unsized_frame_exceeds_body_size() -> None:
+    bomb = _compress_unsized(b"\x00" * (64 << 20))
+    assert _peak_memory_while_refusing(_sealed_with_body(bomb)) < 8 << 20
+
+
+def test_open_batch_refuses_body_before_inflating_it_when_it_declares_more_than_body_size() -> None:
+    bomb = _compress(b"\x00" * (64 << 20))
+    assert zstandard.get_frame_parameters(bomb).content_size == 64 << 20
+    assert _peak_memory_while_refusing(_sealed_with_body(bomb)) < 8 << 20
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # garbage after the frame
+        pytest.param(b"\x00" * 64, id="garbage"),
+        # a second, valid zstd frame
+        pytest.param(_compress(b"more"), id="second-frame"),
+    ],
+)
+def test_open_batch_raises_malformed_input_when_bytes_follow_the_zstd_frame(extra: bytes) -> None:
+    with pytest.raises(MalformedInput):
+        open_frame(_sealed_with_body(_compress(_HONEST_BODY) + extra))
 
 
 @pytest.mark.parametrize(
@@ -463,6 +523,18 @@ def _header(**changes: Any) -> BatchHeader:
         ({"node_id": ""}, "node_id"),
         # protocol and counters are positive integers
         ({"protocol": 0}, "protocol"),
+        # a protocol newer than this code
+        ({"protocol": PROTOCOL_VERSION + 1}, "protocol 2 is newer"),
+        # created_at is a wire timestamp
+        ({"created_at": "2026-11-28T03:05:00Z"}, "created_at"),
+        ({"created_at": "2026-11-28T11:05:00.000+08:00"}, "created_at"),
+        ({"created_at": "2026-11-28T03:05:00.000Z\n"}, "created_at"),
+        ({"created_at": None}, "created_at"),
+        # sender_key_id is 16 lowercase hex digits
+        ({"sender_key_id": "21FE31DFA154A261"}, "sender_key_id"),
+        ({"sender_key_id": "21fe31dfa154a26"}, "sender_key_id"),
+        ({"sender_key_id": "21fe31dfa154a261\n"}, "sender_key_id"),
+        ({"sender_key_id": 7}, "sender_key_id"),
         ({"batch_seq": 0}, "batch_seq"),
         ({"first_seq": "1"}, "first_seq"),
         ({"body_size": True}, "body_size"),
@@ -478,6 +550,12 @@ def test_batch_header_decode_reads_back_when_given_encode_output() -> None:
     assert BatchHeader.decode(header.encode()) == header
 
 
+def test_batch_header_decode_raises_unsupported_version_when_protocol_is_newer() -> None:
+    data = canonical_json(json.loads(make_batch().header.encode()) | {"protocol": 2})
+    with pytest.raises(UnsupportedVersion):
+        BatchHeader.decode(data)
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -487,6 +565,8 @@ def test_batch_header_decode_reads_back_when_given_encode_output() -> None:
         b"[]",
         # canonical but missing every field
         b"{}",
+        # canonical, with a creation time that is not a wire timestamp
+        canonical_json(json.loads(make_batch().header.encode()) | {"created_at": "now"}),
     ],
 )
 def test_batch_header_decode_raises_malformed_input_when_not_a_canonical_header(

@@ -13,6 +13,7 @@ from sync_protocol import (
     Cursor,
     LocalProtocolError,
     MalformedInput,
+    ProtocolError,
     Receipt,
     SignedDocument,
     b64encode,
@@ -20,14 +21,19 @@ from sync_protocol import (
     sign_document,
     verify_document,
 )
-from tests.sync_protocol.syncproto_helpers import NODE_ID, make_batch, node_key
+from tests.sync_protocol.syncproto_helpers import (
+    BATCH_SIGNATURE_CONTEXT,
+    NODE_ID,
+    make_batch,
+    node_key,
+)
 
 HUB_KEY = node_key("county hub")
 ISSUED_AT = "2026-11-28T03:05:01.250Z"
 
 
 def _receipt(**changes: Any) -> Receipt:
-    fields = {
+    fields: dict[str, Any] = {
         "hub_id": "county-513431",
         "node_id": NODE_ID,
         "batch_seq": 1,
@@ -41,15 +47,16 @@ def _receipt(**changes: Any) -> Receipt:
     return Receipt(**(fields | changes))
 
 
-def _cursor() -> Cursor:
-    return Cursor(
-        hub_id="county-513431",
-        node_id=NODE_ID,
-        next_batch_seq=2,
-        last_event_seq=3,
-        last_batch_hash=make_batch().header.batch_hash,
-        issued_at=ISSUED_AT,
-    )
+def _cursor(**changes: Any) -> Cursor:
+    fields: dict[str, Any] = {
+        "hub_id": "county-513431",
+        "node_id": NODE_ID,
+        "next_batch_seq": 2,
+        "last_event_seq": 3,
+        "last_batch_hash": make_batch().header.batch_hash,
+        "issued_at": ISSUED_AT,
+    }
+    return Cursor(**(fields | changes))
 
 
 def _over_json(document: SignedDocument) -> SignedDocument:
@@ -81,10 +88,14 @@ def test_cursor_verify_gives_the_signed_cursor_when_round_tripped() -> None:
     assert Cursor.verify(_over_json(document), HUB_KEY.public) == _cursor()
 
 
+DOCUMENT_CONTEXT = b"township-sync/v1/document/"
+"""From docs/protocol.md section 6.1, restated so the tests check the spec, not the code."""
+
+
 def test_sign_document_signs_context_kind_and_canonical_body_when_signing() -> None:
     body = {"b": 2, "a": "凉山"}
     document = sign_document("hub_info", body, HUB_KEY)
-    message = b"township-sync/v1/hub_info\x00" + canonical_json(body)
+    message = DOCUMENT_CONTEXT + b"hub_info\x00" + canonical_json(body)
     HUB_KEY.public.verify(document.signature, message, what="spec")
     assert document.to_dict() == {
         "kind": "hub_info",
@@ -92,6 +103,70 @@ def test_sign_document_signs_context_kind_and_canonical_body_when_signing() -> N
         "signer_key_id": HUB_KEY.public.key_id,
         "signature": b64encode(document.signature),
     }
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        # the kind named like the batch context
+        "batch",
+        # kinds that begin like it
+        "batch_header",
+        "b",
+        # the kinds hubs sign every day
+        "receipt",
+        "hub_info",
+    ],
+)
+def test_sign_document_never_gives_a_batch_signature_when_body_is_a_batch_header(
+    kind: str,
+) -> None:
+    # Before the "document/" part, a document of kind "batch" over a header's fields signed
+    # exactly the batch signing input. Now the two contexts differ from their 18th byte on.
+    header = make_batch(signing_key=HUB_KEY).header
+    document = sign_document(kind, json.loads(header.encode()), HUB_KEY)
+    assert canonical_json(document.body) == header.encode()
+    assert not (DOCUMENT_CONTEXT + kind.encode()).startswith(BATCH_SIGNATURE_CONTEXT)
+    with pytest.raises(BadSignature):
+        HUB_KEY.public.verify(
+            document.signature, BATCH_SIGNATURE_CONTEXT + header.encode(), what="x"
+        )
+
+
+_BAD_KINDS = [
+    # upper case
+    "Receipt",
+    # empty, or not starting with a letter
+    "",
+    "_receipt",
+    "1receipt",
+    # characters outside [a-z_]: a NUL would end the kind early in the signed message
+    "receipt\x00cursor",
+    "re-ceipt",
+    "receipt/v2",
+    "收据",
+    # longer than 40 characters
+    "a" * 41,
+    # a trailing newline
+    "receipt\n",
+]
+
+
+@pytest.mark.parametrize("kind", _BAD_KINDS)
+def test_sign_document_refuses_kind_when_not_a_lowercase_name(kind: str) -> None:
+    with pytest.raises(ProtocolError, match="is not a lowercase name"):
+        sign_document(kind, {}, HUB_KEY)
+
+
+def test_sign_document_raises_local_protocol_error_when_kind_is_invalid() -> None:
+    with pytest.raises(LocalProtocolError):
+        sign_document("Receipt", {}, HUB_KEY)
+
+
+def test_sign_document_accepts_kind_when_forty_lowercase_characters() -> None:
+    kind = "a" + "_b" * 19 + "c"
+    assert len(kind) == 40
+    verify_document(sign_document(kind, {}, HUB_KEY), HUB_KEY.public, kind=kind)
 
 
 @pytest.mark.parametrize(
@@ -180,6 +255,75 @@ def test_receipt_refuses_status_when_unknown() -> None:
         _receipt(status="duplicate")
 
 
+_WRONG_RECEIPT_TYPES = [
+    # true is not 1, even though Python says True == 1
+    {"batch_seq": True},
+    {"next_batch_seq": False},
+    # numbers as text
+    {"last_event_seq": "3"},
+    # text as numbers, or missing
+    {"hub_id": 513431},
+    {"batch_hash": None},
+    {"reason": ["x"]},
+    {"issued_at": 1764299101250},
+]
+
+
+@pytest.mark.parametrize("changes", _WRONG_RECEIPT_TYPES)
+def test_receipt_refuses_field_when_of_the_wrong_type(changes: dict[str, Any]) -> None:
+    (name,) = changes
+    with pytest.raises(LocalProtocolError, match=f"Receipt.{name} must be"):
+        _receipt(**changes)
+
+
+@pytest.mark.parametrize("changes", _WRONG_RECEIPT_TYPES)
+def test_receipt_verify_raises_malformed_input_when_signed_field_is_of_the_wrong_type(
+    changes: dict[str, Any],
+) -> None:
+    document = sign_document("receipt", dataclasses.asdict(_receipt()) | changes, HUB_KEY)
+    with pytest.raises(MalformedInput, match="invalid Receipt"):
+        Receipt.verify(document, HUB_KEY.public)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # a boolean where an integer belongs
+        {"next_batch_seq": True},
+        {"last_event_seq": False},
+        # an integer as text
+        {"next_batch_seq": "2"},
+        # text fields that are not text
+        {"last_batch_hash": None},
+        {"node_id": 7},
+    ],
+)
+def test_cursor_refuses_field_when_of_the_wrong_type(changes: dict[str, Any]) -> None:
+    (name,) = changes
+    with pytest.raises(LocalProtocolError, match=f"Cursor.{name} must be"):
+        _cursor(**changes)
+    document = sign_document("cursor", dataclasses.asdict(_cursor()) | changes, HUB_KEY)
+    with pytest.raises(MalformedInput, match="invalid Cursor"):
+        Cursor.verify(document, HUB_KEY.public)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # an integer beyond 2**53 - 1
+        {"batch_seq": 2**60},
+        # a non-ASCII key
+        {"批次": 1},
+    ],
+)
+def test_receipt_verify_raises_remote_error_when_body_has_no_canonical_form(
+    changes: dict[str, Any],
+) -> None:
+    document = dataclasses.replace(_SIGNED_RECEIPT, body=_SIGNED_RECEIPT.body | changes)
+    with pytest.raises((MalformedInput, BadSignature)):
+        Receipt.verify(document, HUB_KEY.public)
+
+
 _WIRE = _SIGNED_RECEIPT.to_dict()
 
 
@@ -199,6 +343,13 @@ _WIRE = _SIGNED_RECEIPT.to_dict()
         _WIRE | {"signature": 7},
         # signature not base64url
         _WIRE | {"signature": "A"},
+        # signature base64url, but not in its one canonical spelling
+        _WIRE | {"signature": _WIRE["signature"] + "=="},
+        _WIRE | {"signature": "+" + _WIRE["signature"][1:]},
+        # kind and signer key id must be text, never converted
+        _WIRE | {"kind": 7},
+        _WIRE | {"kind": ["receipt"]},
+        _WIRE | {"signer_key_id": None},
     ],
 )
 def test_signed_document_from_dict_raises_malformed_input_when_not_a_document(obj: Any) -> None:

@@ -20,6 +20,7 @@ from sync_protocol import (
     decode_event,
     encode_event,
     format_timestamp,
+    is_timestamp,
     new_event_id,
     parse_timestamp,
 )
@@ -67,6 +68,8 @@ def test_encode_event_writes_fields_in_sorted_order_when_encoding() -> None:
         ("event_id", "01A21FEF-5070-7A3C-9D01-4B5E6F708192"),
         ("event_id", "not-a-uuid"),
         ("event_id", "01a21fef50707a3c9d014b5e6f708192"),
+        # a trailing newline ("$" would let it through; the check is a full match)
+        ("event_id", "01a21fef-5070-7a3c-9d01-4b5e6f708192\n"),
         # sequence numbers start at 1 and are real integers
         ("seq", 0),
         ("seq", -1),
@@ -76,6 +79,7 @@ def test_encode_event_writes_fields_in_sorted_order_when_encoding() -> None:
         ("occurred_at", "2026-11-28T02:15:07Z"),
         ("occurred_at", "2026-11-28T10:15:07.120+08:00"),
         ("occurred_at", "2026-11-28 02:15:07.120Z"),
+        ("occurred_at", "2026-11-28T02:15:07.120Z\n"),
         # identifying strings are non-empty strings
         ("node_id", ""),
         ("case_id", None),
@@ -141,6 +145,7 @@ _DROP = object()
         _line(seq=0),
         _line(seq="3"),
         _line(occurred_at="yesterday"),
+        _line(occurred_at="2026-11-28T02:15:07.120Z\n"),
         _line(node_id=""),
         _line(payload="{}"),
         # a float anywhere in the line
@@ -194,6 +199,82 @@ def test_format_timestamp_gives_utc_milliseconds_when_given_aware_time(
 ) -> None:
     assert format_timestamp(moment) == text
     assert parse_timestamp(text) == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the wire example
+        "2026-11-28T02:15:07.120Z",
+        # the first and last millisecond of a day
+        "2026-01-01T00:00:00.000Z",
+        "2026-12-31T23:59:59.999Z",
+    ],
+)
+def test_parse_timestamp_gives_utc_time_when_text_is_in_wire_form(text: str) -> None:
+    moment = parse_timestamp(text)
+    assert moment.tzinfo is UTC
+    assert format_timestamp(moment) == text
+    assert is_timestamp(text)
+
+
+_NOT_WIRE_TIMESTAMPS = [
+    # a trailing newline ("$" would let it through)
+    "2026-11-28T02:15:07.120Z\n",
+    # surrounding space
+    " 2026-11-28T02:15:07.120Z",
+    # another offset, even the same instant
+    "2026-11-28T10:15:07.120+08:00",
+    "2026-11-28T02:15:07.120+00:00",
+    # no "Z", or a lower-case one
+    "2026-11-28T02:15:07.120",
+    "2026-11-28T02:15:07.120z",
+    # seconds only, or microseconds
+    "2026-11-28T02:15:07Z",
+    "2026-11-28T02:15:07.120000Z",
+    # a space for the "T"
+    "2026-11-28 02:15:07.120Z",
+    # digits that are not ASCII ("\d" would accept them)
+    "２０２６-11-28T02:15:07.120Z",
+    "٢٠٢٦-11-28T02:15:07.120Z",
+    # not text at all
+    None,
+    1764296107120,
+]
+
+
+@pytest.mark.parametrize("text", _NOT_WIRE_TIMESTAMPS)
+def test_parse_timestamp_raises_malformed_input_when_text_is_not_in_wire_form(text: Any) -> None:
+    with pytest.raises(MalformedInput, match=r"is not of the form 2026-11-28T02:15:07\.120Z$"):
+        parse_timestamp(text)
+
+
+@pytest.mark.parametrize("text", _NOT_WIRE_TIMESTAMPS)
+def test_is_timestamp_is_false_when_text_is_not_in_wire_form(text: Any) -> None:
+    assert is_timestamp(text) is False
+
+
+_IMPOSSIBLE_TIMESTAMPS = [
+    # month 13
+    "2026-13-01T00:00:00.000Z",
+    # 30 February
+    "2026-02-30T00:00:00.000Z",
+    # hour 24 and a leap second
+    "2026-11-28T24:00:00.000Z",
+    "2026-12-31T23:59:60.000Z",
+]
+
+
+@pytest.mark.parametrize("text", _IMPOSSIBLE_TIMESTAMPS)
+def test_parse_timestamp_raises_malformed_input_when_date_does_not_exist(text: str) -> None:
+    with pytest.raises(MalformedInput):
+        parse_timestamp(text)
+
+
+@pytest.mark.parametrize("text", _IMPOSSIBLE_TIMESTAMPS)
+def test_event_refuses_occurred_at_when_date_does_not_exist(text: str) -> None:
+    with pytest.raises(LocalProtocolError, match="occurred_at"):
+        make_event(occurred_at=text)
 
 
 def test_format_timestamp_refuses_time_when_naive() -> None:

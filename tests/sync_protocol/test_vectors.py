@@ -7,8 +7,8 @@ vector from its inputs with the public API and open the (randomized) sealed fram
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +28,26 @@ from sync_protocol import (
     VerifyKey,
     build_batch,
     canonical_json,
+    code_id,
     encode_event,
+    enrollment_key,
     enrollment_proof,
+    enrollment_request,
+    normalize_code,
     open_batch,
     parse_timestamp,
     peek_batch,
     verify_enrollment_proof,
+    verify_enrollment_request,
 )
-from tests.sync_protocol.make_vectors import displayed_paths
+from tests.sync_protocol.vector_blocks import displayed_paths, doc_blocks, is_hex_path, update_doc
 
 HERE = Path(__file__).parent
 VECTORS = json.loads((HERE / "vectors.json").read_text(encoding="utf-8"))
 PROTOCOL_MD = HERE.parent.parent / "docs" / "protocol.md"
 KEYS = VECTORS["keys"]
-_MARKED_BLOCK = re.compile(r"<!-- vector: ([\w.]+) -->\n```[\w-]*\n(.*?)\n```", re.DOTALL)
+DOCUMENT_CONTEXT = b"township-sync/v1/document/"
+"""From docs/protocol.md section 6.1, restated so the tests check the spec, not the code."""
 
 
 def _node_key() -> SigningKey:
@@ -165,6 +171,46 @@ def test_sign_gives_vector_document_when_signing_vector_body(name: str, model: A
     assert model.verify(read_back, _hub_key().public) == model(**vector["inputs"])
 
 
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        # the hub's receipt and cursor
+        ("receipt", VECTORS["receipt"]["document_text"]),
+        ("cursor", VECTORS["cursor"]["document_text"]),
+        # the hub's self-signed description
+        ("hub_info", VECTORS["enrollment"]["hub_info_document_text"]),
+    ],
+)
+def test_vector_document_verifies_when_checked_against_the_spec_signing_input(
+    kind: str, text: str
+) -> None:
+    document = json.loads(text)
+    message = DOCUMENT_CONTEXT + kind.encode() + b"\x00" + canonical_json(document["body"])
+    signature = SignedDocument.from_dict(document).signature
+    assert document["kind"] == kind
+    VerifyKey(bytes.fromhex(KEYS["hub_verify_key_hex"])).verify(signature, message, what=kind)
+
+
+def _hmac_hex(key: bytes, statement: dict[str, Any]) -> str:
+    return hmac.new(key, canonical_json(statement), hashlib.sha256).hexdigest()
+
+
+def test_enrollment_request_gives_vector_when_given_vector_code_and_registration() -> None:
+    vector = VECTORS["enrollment"]
+    inputs = vector["inputs"]
+    registration = inputs["registration"]
+    spec_key = hashlib.sha256(vector["code"].encode("utf-8")).digest()
+    assert normalize_code(inputs["code_as_typed"]) == inputs["code"] == vector["code"]
+    assert code_id(inputs["code_as_typed"]) == vector["code_id"] == vector["code"][:4]
+    assert enrollment_key(inputs["code_as_typed"]).hex() == vector["enrollment_key_hex"]
+    assert spec_key.hex() == vector["enrollment_key_hex"]
+    assert canonical_json(registration) == vector["registration_text"].encode("utf-8")
+    request = enrollment_request(inputs["code_as_typed"], registration)
+    assert canonical_json(request) == vector["request_text"].encode("utf-8")
+    assert request["mac"] == _hmac_hex(spec_key, {"registration": registration})
+    verify_enrollment_request(spec_key, registration, request["mac"])
+
+
 def test_enrollment_proof_gives_vector_when_given_vector_statements() -> None:
     vector = VECTORS["enrollment"]
     document = SignedDocument.from_dict(json.loads(vector["hub_info_document_text"]))
@@ -174,17 +220,19 @@ def test_enrollment_proof_gives_vector_when_given_vector_statements() -> None:
         "hub_info_document_text"
     ].encode("utf-8")
     registration = vector["inputs"]["registration"]
-    code = vector["inputs"]["code"]
-    assert code == vector["code"]
-    assert canonical_json(registration) == vector["registration_text"].encode("utf-8")
-    assert enrollment_proof(code, document.body, registration) == vector["proof_hex"]
-    verify_enrollment_proof(code, document.body, registration, vector["proof_hex"])
+    key = bytes.fromhex(vector["enrollment_key_hex"])
+    statements = {"hub": document.body, "registration": registration}
+    assert enrollment_proof(key, document.body, registration) == vector["proof_hex"]
+    assert _hmac_hex(key, statements) == vector["proof_hex"]
+    verify_enrollment_proof(vector["code"], document.body, registration, vector["proof_hex"])
+    verify_enrollment_proof(
+        vector["inputs"]["code_as_typed"], document.body, registration, vector["proof_hex"]
+    )
 
 
 def _doc_blocks() -> dict[str, str]:
-    text = PROTOCOL_MD.read_text(encoding="utf-8")
     blocks: dict[str, str] = {}
-    for path, block in _MARKED_BLOCK.findall(text):
+    for path, block in doc_blocks(PROTOCOL_MD.read_text(encoding="utf-8")):
         assert path not in blocks, f"vector {path} is printed twice in docs/protocol.md"
         blocks[path] = block
     return blocks
@@ -199,5 +247,53 @@ def test_protocol_doc_vector_equals_vectors_json_when_parsed(path: str) -> None:
     block = _doc_blocks().get(path)
     assert block is not None, f"docs/protocol.md does not print vector {path}"
     expected = displayed_paths(VECTORS)[path]
-    is_hex = path.endswith(("_hex", "_sha256", "hash"))
-    assert ("".join(block.split()) if is_hex else block) == expected
+    assert ("".join(block.split()) if is_hex_path(path) else block) == expected
+
+
+def test_update_doc_changes_nothing_when_protocol_doc_is_current() -> None:
+    text = PROTOCOL_MD.read_text(encoding="utf-8")
+    assert update_doc(text, VECTORS) == text
+
+
+_DOC = """## Keys
+
+<!-- vector: a.key_hex -->
+```hex
+00
+```
+
+<!-- vector: a.gone_text -->
+```json
+{}
+```
+
+## Batch
+
+<!-- vector: b.header_text -->
+```json
+{"old":1}
+```
+
+## End
+"""
+
+
+def test_update_doc_rewrites_inserts_and_removes_blocks_when_vectors_change() -> None:
+    vectors = {"a": {"key_hex": "ab" * 40, "new_id": "K7QM"}, "b": {"header_text": '{"new":1}'}}
+    assert update_doc(_DOC, vectors) == (
+        "## Keys\n\n"
+        "<!-- vector: a.key_hex -->\n```hex\n" + "ab" * 32 + "\n" + "ab" * 8 + "\n```\n\n"
+        "<!-- vector: a.new_id -->\n```text\nK7QM\n```\n\n"
+        "## Batch\n\n"
+        '<!-- vector: b.header_text -->\n```json\n{"new":1}\n```\n\n'
+        "## End\n"
+    )
+
+
+def test_update_doc_inserts_before_the_next_block_when_the_new_vector_comes_first() -> None:
+    vectors = {"a": {"first_text": "1", "key_hex": "00"}}
+    text = "# V\n\n<!-- vector: a.key_hex -->\n```hex\n00\n```\n"
+    assert update_doc(text, vectors) == (
+        "# V\n\n<!-- vector: a.first_text -->\n```json\n1\n```\n\n"
+        "<!-- vector: a.key_hex -->\n```hex\n00\n```\n"
+    )

@@ -66,4 +66,13 @@ _V1 = (
     )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# The working-day deadline of each open case, as the node's calendar computes it; a date in a
+# year no calendar layer covers is provisional until a published layer arrives.
+_V2 = (
+    "ALTER TABLE cases ADD COLUMN due_date TEXT",
+    "ALTER TABLE cases ADD COLUMN due_provisional INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE cases ADD COLUMN calendar_version TEXT",
+    "CREATE INDEX cases_by_due ON cases (due_date) WHERE due_date IS NOT NULL",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)

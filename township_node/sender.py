@@ -1,0 +1,152 @@
+"""Provides the batch sender: sealed batches out, verified receipts in.
+
+Batches go out with a small window in flight (two by default), so sealing and HTTP on the
+node overlap with verifying and applying at the hub. The hub applies strictly in order: a
+batch that overtakes its predecessor is held there and applied when the predecessor lands.
+Whatever is still unacknowledged after the pipelined pass is sent again one by one,
+following the hub's cursor; the hub answers a batch it already applied with the receipt it
+issued, so resending is always safe.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from sync_protocol import (
+    HubClient,
+    HubInfo,
+    HubRejected,
+    Receipt,
+    SignedBatch,
+    SignedDocument,
+    seal_batch,
+)
+
+from .errors import SyncFailed
+from .home import NodeHome
+from .outbox import Outbox
+
+__all__ = ["BatchSender", "SentTotals"]
+
+# Refusals that concern one batch (kept on the node as rejected), not the link or the node.
+_BATCH_SPECIFIC = frozenset(
+    {"malformed_input", "bad_signature", "broken_chain", "conflicting_batch", "rule_violation"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SentTotals:
+    batches: int = 0
+    events: int = 0
+    bytes: int = 0
+    next_batch_seq: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    batch: SignedBatch
+    size: int
+    receipt: Receipt
+    document: SignedDocument
+
+
+class BatchSender:
+    """Sends a node's unacknowledged batches to its hub.
+
+    Args:
+        window: batches in flight at once; 1 sends strictly one after another.
+    """
+
+    def __init__(self, home: NodeHome, client: HubClient, hub: HubInfo, *, window: int = 2) -> None:
+        self._home, self._client, self._hub = home, client, hub
+        self._outbox = Outbox(home)
+        self._window = max(1, window)
+        self._totals = SentTotals(next_batch_seq=self._outbox.status().hub_next_batch_seq)
+
+    def send_all(self) -> SentTotals:
+        """Sends until every batch is acknowledged.
+
+        Raises:
+            HubRejected, HubUnreachable, and other ProtocolErrors; SyncFailed when the hub
+            asks for a batch this node no longer holds.
+        """
+        self._pipelined(self._outbox.unacknowledged())
+        self._one_by_one()
+        return self._totals
+
+    def _pipelined(self, batches: list[SignedBatch]) -> None:
+        with ThreadPoolExecutor(max_workers=self._window) as pool:
+            in_flight: deque[Future[_Answer]] = deque()
+            try:
+                for batch in batches:
+                    in_flight.append(pool.submit(self._exchange, batch))
+                    if len(in_flight) >= self._window:
+                        self._record(in_flight.popleft().result())
+                while in_flight:
+                    self._record(in_flight.popleft().result())
+            finally:
+                for future in in_flight:  # after a failure: keep what did land
+                    if future.exception() is None:
+                        self._record(future.result())
+
+    def _one_by_one(self) -> None:
+        queue = self._outbox.unacknowledged()
+        while queue:
+            answer = self._exchange(queue.pop(0))
+            self._record(answer)
+            if answer.receipt.status == "held":
+                # The hub is missing an earlier batch: resend from where it says it is.
+                next_seq = answer.receipt.next_batch_seq
+                queue = self._outbox.batches_from(next_seq)
+                _require_batch(queue, next_seq)
+
+    def _exchange(self, batch: SignedBatch) -> _Answer:
+        blob = seal_batch(batch, self._hub.seal_key())
+        try:
+            document = self._client.submit_batch(blob)
+        except HubRejected as exc:
+            if exc.remote_code in _BATCH_SPECIFIC:
+                self._outbox.mark_rejected(
+                    batch.header.batch_seq, f"{exc.remote_code}: {exc.message}"
+                )
+            raise
+        receipt = Receipt.verify(document, self._hub.verify_key())
+        _check_receipt_names(receipt, batch, self._home.node_id)
+        return _Answer(batch, len(blob), receipt, document)
+
+    def _record(self, answer: _Answer) -> None:
+        self._outbox.record_receipt(answer.receipt, answer.document)
+        t = self._totals
+        self._totals = SentTotals(
+            t.batches + 1,
+            t.events + answer.batch.header.event_count,
+            t.bytes + answer.size,
+            max(t.next_batch_seq, answer.receipt.next_batch_seq),
+        )
+
+
+def _check_receipt_names(receipt: Receipt, batch: SignedBatch, node_id: str) -> None:
+    header = batch.header
+    if (receipt.node_id, receipt.batch_seq, receipt.batch_hash) != (
+        node_id,
+        header.batch_seq,
+        header.batch_hash,
+    ):
+        raise HubRejected(
+            f"hub receipt is for batch {receipt.batch_seq} of {receipt.node_id}, "
+            f"not batch {header.batch_seq} of this node",
+            remote_code="receipt_mismatch",
+            status=200,
+        )
+
+
+def _require_batch(queue: list[SignedBatch], batch_seq: int) -> None:
+    if not queue or queue[0].header.batch_seq != batch_seq:
+        raise SyncFailed(
+            f"hub expects batch {batch_seq}, which this node does not hold; "
+            "restore the node's backup or ask the county admin to accept the gap",
+            exit_code=4,
+            message_zh=f"县级中心需要第 {batch_seq} 批数据，本机已没有，请联系县级管理员",
+        )
