@@ -113,6 +113,7 @@ def _check_acceptance(catalogs: CatalogVersions, state: casework.CaseState, even
         casework.check_item_available(
             item, center_level=level, on_date=casework.local_date(state.accepted_at)
         )
+        casework.check_fee(item, event.payload.get("fee_yuan", "0"))
     except casework.CaseworkError as exc:
         raise RuleViolation(
             f"case {state.case_no} (event {event.event_id}) breaks an acceptance rule: "

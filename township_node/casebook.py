@@ -144,8 +144,18 @@ class CaseBook:
         with self._home.database.transaction() as conn:
             case_id = self._case_id(conn, case_no)
             state = _fold(self._events_of(conn, case_id))
+            self._check_held_here(state)
             self._append(conn, case_id, action, dict(payload or {}), clerk_id, state=state)
         return self.get(case_no)
+
+    def _check_held_here(self, state: casework.CaseState) -> None:
+        """A center acts only on cases it holds; the hub refuses the rest, so do we."""
+        if state.holder_center != self._home.center_code:
+            raise InvalidInput(
+                f"case {state.case_no} is held by center {state.holder_center} now; "
+                "only that center can act on it",
+                message_zh=f"办件 {state.case_no} 现由 {state.holder_center} 办理，本中心不能操作",
+            )
 
     def state(self, case_no: str) -> casework.CaseState:
         """Folds a case's events into its full state."""

@@ -14,7 +14,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -267,8 +267,24 @@ def _case_show(args: argparse.Namespace) -> dict[str, Any]:
             {"seq": e.seq, "type": e.type, "at": e.occurred_at, "clerk": e.clerk_id}
             for e in book.history(args.case_no)
         ]
-        legal = casework.legal_actions(book.state(args.case_no))
-        return asdict(case) | {"history": history, "legal_actions": list(legal)}
+        state = book.state(args.case_no)
+        return asdict(case) | {
+            "history": history,
+            "legal_actions": list(casework.legal_actions(state)),
+            "light": _light(home, state),
+        }
+
+
+def _light(home: NodeHome, state: Any) -> str:
+    """The e-supervision light: green, yellow (due within a working day), red (overdue)."""
+    import casework
+
+    from .catalog import current_calendar
+
+    if not state.is_open or state.promised_limit_days is None:
+        return "none"
+    today = datetime.now(UTC).astimezone(casework.CHINA_TZ).date()
+    return str(casework.case_light(state, current_calendar(home), today=today))
 
 
 def _sync(args: argparse.Namespace) -> dict[str, Any]:

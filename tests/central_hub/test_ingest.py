@@ -327,3 +327,21 @@ def test_ingest_refuses_acceptance_of_an_item_the_center_may_not_accept(tmp_path
     with pytest.raises(RuleViolation, match="acceptance rule"):
         pair.ingestor.ingest(seal_batch(forged, pair.hub_info.seal_key()))
     assert _count(pair.hub, events) == 0
+
+
+def test_ingest_refuses_a_fee_on_a_free_item(tmp_path):
+    pair = make_pair(tmp_path)
+    pair.accept(1)
+    event = json.loads(pair.node.conn.execute("SELECT body FROM events").fetchone()[0])
+    event["payload"]["fee_yuan"] = "5.00"  # the sample public-service item is free
+    forged = build_batch(
+        [encode_event(Event(**event))],
+        node_id=pair.node.node_id,
+        first_seq=1,
+        batch_seq=1,
+        prev_hash=GENESIS_HASH,
+        signing_key=pair.node.keys.signing,
+    )
+    with pytest.raises(RuleViolation, match="acceptance rule"):
+        pair.ingestor.ingest(seal_batch(forged, pair.hub_info.seal_key()))
+    assert _count(pair.hub, events) == 0

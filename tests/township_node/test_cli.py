@@ -111,3 +111,11 @@ def test_status_counts_pending_events(home, capsys):
     _, status, _ = _run(capsys, "status")
     assert status["pending_events"] == 1
     assert status["hub_url"] == ""
+
+
+def test_show_gives_a_fresh_case_a_green_light_and_a_due_date(home, capsys):
+    capsys.readouterr()
+    _, accepted, _ = _run(capsys, *_accept_args(item=items_by_category()["licensing"].code))
+    _, shown, _ = _run(capsys, "case", "show", accepted["case_no"])
+    assert shown["light"] == "green"
+    assert shown["due_date"] > shown["accepted_at"][:10]
