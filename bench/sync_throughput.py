@@ -29,7 +29,7 @@ from central_hub.enrollment import issue_code  # noqa: E402
 from central_hub.home import init_home as init_hub  # noqa: E402
 from sync_protocol import HubClient  # noqa: E402
 from tests.conftest import start_hub  # noqa: E402
-from tests.factories import APPLICANTS, items_by_category  # noqa: E402
+from tests.factories import applicant_stream  # noqa: E402
 from tests.proxy import RecordingProxy  # noqa: E402
 from township_node.casebook import CaseBook  # noqa: E402
 from township_node.catalog import current_catalog  # noqa: E402
@@ -44,8 +44,8 @@ def fill(home, n_events: int) -> None:
     tick = iter(started + timedelta(seconds=i) for i in range(10**9))
     book = CaseBook(home, catalog=current_catalog(home), clock=lambda: next(tick))
     home.conn.execute("PRAGMA synchronous=OFF")  # filling is setup, not the measured part
-    items = cycle(items_by_category().values())
-    applicants = cycle(APPLICANTS)
+    items = cycle(_township_items())
+    applicants = applicant_stream()
     recorded = 0
     while recorded < n_events:
         name, id_number, phone = next(applicants)
@@ -64,6 +64,13 @@ def fill(home, n_events: int) -> None:
             book.act(case.case_no, action, clerk_id="bench", payload=payload)
             recorded += 1
     home.conn.execute("PRAGMA synchronous=FULL")
+
+
+def _township_items() -> list:
+    """Every item a township may accept today, so cases spread over the catalog."""
+    from datetime import date
+
+    return casework.load_sample_catalog().available_at("township", date.today())
 
 
 _COMPLETION = {"result_code": "granted", "result_label": "准予许可"}

@@ -98,6 +98,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("forward", parents=[common], help="one forwarding round to the prefecture")
     p.set_defaults(handler=_forward)
 
+    p = sub.add_parser("rotate-keys", parents=[common], help="new sealing keys for nodes")
+    p.add_argument(
+        "--retire-old",
+        action="store_true",
+        help="stop accepting batches sealed to the old keys (nodes re-seal)",
+    )
+    p.set_defaults(handler=_rotate_keys)
+
     _add_catalog_commands(sub, common)
 
     p = sub.add_parser("report", parents=[common], help="cases by category per org unit")
@@ -186,6 +194,17 @@ def _calendar_import(args: argparse.Namespace) -> dict[str, Any]:
         "version": layer.version,
         "years": sorted(layer.year_coverage),
         "next": "central-hub catalog publish",
+    }
+
+
+def _rotate_keys(args: argparse.Namespace) -> dict[str, Any]:
+    from .home import rotate_sealing_keys
+
+    new_ids = rotate_sealing_keys(_home_path(args), retire_old=args.retire_old)
+    return {
+        "new_key_ids": new_ids,
+        "old_keys_retired": args.retire_old,
+        "note": "restart `central-hub serve` to use the new keys",
     }
 
 

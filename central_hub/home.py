@@ -24,7 +24,7 @@ from sync_protocol import (
 from .errors import AlreadyInitialized, HubError, NotInitialized
 from .store import create_engine_for
 
-__all__ = ["HubConfig", "HubHome", "init_home", "open_home"]
+__all__ = ["HubConfig", "HubHome", "init_home", "open_home", "rotate_sealing_keys"]
 
 CONFIG_FILE = "hub.json"
 KEY_FILE = "keys/hub-keys.json"
@@ -123,20 +123,49 @@ def open_home(path: Path) -> HubHome:
     return HubHome(path, config, signing, sealing, create_engine_for(config.database_url))
 
 
+def _new_sealing_keys() -> list[dict[str, str]]:
+    return [
+        {"suite": suite, "key": b64encode(SealPrivateKey.generate(suite).raw())}
+        for suite in (SUITE_X25519, SUITE_MLKEM768_X25519)
+    ]
+
+
 def _write_keys(path: Path) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     document = {
         "signing_ed25519": b64encode(SigningKey.generate().raw()),
-        "sealing": [
-            {"suite": suite, "key": b64encode(SealPrivateKey.generate(suite).raw())}
-            for suite in (SUITE_X25519, SUITE_MLKEM768_X25519)
-        ],
+        "sealing": _new_sealing_keys(),
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(document, handle)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def rotate_sealing_keys(home_path: Path, *, retire_old: bool) -> list[str]:
+    """Adds fresh sealing keys (the newest are the ones published); returns their ids.
+
+    Old keys still open batches sealed before nodes learned the new ones, unless
+    `retire_old`: then only the new keys remain, and a node that seals to an old one is
+    told `wrong_recipient`, fetches the hub's description again and seals anew. The
+    signing key, the hub's identity, never changes here. The file is replaced atomically.
+    """
+    path = home_path / KEY_FILE
+    document = json.loads(path.read_text(encoding="utf-8"))
+    fresh = _new_sealing_keys()
+    document["sealing"] = fresh if retire_old else [*document["sealing"], *fresh]
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(document, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return [
+        SealPrivateKey(entry["suite"], b64decode(entry["key"], what="key")).public.key_id
+        for entry in fresh
+    ]
 
 
 def _read_keys(path: Path) -> tuple[SigningKey, dict[str, SealPrivateKey]]:

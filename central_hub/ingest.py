@@ -44,7 +44,7 @@ from sync_protocol import (
 from .catalogs import CatalogVersions
 from .errors import HubError
 from .home import HubHome
-from .projection import project_events
+from .projection import Quarantined, project_events
 from .store import (
     batches,
     cursors,
@@ -52,6 +52,7 @@ from .store import (
     held_batches,
     insert_many,
     nodes,
+    quarantine,
     rejected_batches,
 )
 
@@ -171,15 +172,17 @@ class Ingestor:
         header = opened.batch.header
         now = _now()
         # Project first: it refolds continued cases from the events already stored.
-        project_events(
+        held_back = project_events(
             conn,
             opened.events,
             sender_center=self._center_of(conn, header.node_id),
             catalogs=self._catalogs,
         )
-        insert_many(conn, events, list(_event_rows(opened)))
+        quarantined_ids = {q.event.event_id for q in held_back}
+        insert_many(conn, events, list(_event_rows(opened, quarantined_ids)))
+        _record_quarantine(conn, held_back, header.batch_seq, now)
         new_cursor = NodeCursor(header.batch_seq + 1, header.last_seq, header.batch_hash)
-        receipt = self._receipt(header, "applied", new_cursor)
+        receipt = self._receipt(header, "applied", new_cursor, reason=_quarantine_note(held_back))
         conn.execute(
             batches.insert().values(
                 node_id=header.node_id,
@@ -238,7 +241,9 @@ class Ingestor:
                 )
             ).first()
 
-    def _receipt(self, header: BatchHeader, status: str, cursor: NodeCursor) -> SignedDocument:
+    def _receipt(
+        self, header: BatchHeader, status: str, cursor: NodeCursor, *, reason: str = ""
+    ) -> SignedDocument:
         return Receipt(
             hub_id=self._home.config.hub_id,
             node_id=header.node_id,
@@ -247,7 +252,7 @@ class Ingestor:
             status=status,
             next_batch_seq=cursor.next_batch_seq,
             last_event_seq=cursor.last_event_seq,
-            reason="",
+            reason=reason,
             issued_at=_now(),
         ).sign(self._home.signing)
 
@@ -369,7 +374,43 @@ def _stored_batch(conn: sa.Connection, node_id: str, batch_seq: int) -> sa.Row |
     ).first()
 
 
-def _event_rows(opened: OpenedBatch) -> Iterator[dict[str, object]]:
+def _record_quarantine(
+    conn: sa.Connection, held_back: list[Quarantined], batch_seq: int, now: str
+) -> None:
+    for item in held_back:
+        log.warning("quarantined %s/%s: %s", item.event.node_id, item.event.seq, item.violation)
+    insert_many(
+        conn,
+        quarantine,
+        [
+            {
+                "event_id": q.event.event_id,
+                "node_id": q.event.node_id,
+                "seq": q.event.seq,
+                "case_id": q.event.case_id,
+                "type": q.event.type,
+                "reason_code": q.violation.code,
+                "message": q.violation.message,
+                "batch_seq": batch_seq,
+                "quarantined_at": now,
+            }
+            for q in held_back
+        ],
+    )
+
+
+def _quarantine_note(held_back: list[Quarantined]) -> str:
+    """The receipt's reason: which events were kept but not applied, and the first why."""
+    if not held_back:
+        return ""
+    seqs = ",".join(str(q.event.seq) for q in held_back[:20])
+    more = f" and {len(held_back) - 20} more" if len(held_back) > 20 else ""
+    return (
+        f"quarantined {len(held_back)} events (seq {seqs}{more}): {held_back[0].violation.message}"
+    )[:1000]
+
+
+def _event_rows(opened: OpenedBatch, quarantined_ids: set[str]) -> Iterator[dict[str, object]]:
     batch_seq = opened.batch.header.batch_seq
     for event, line in zip(opened.events, opened.lines, strict=True):
         yield {
@@ -382,6 +423,7 @@ def _event_rows(opened: OpenedBatch) -> Iterator[dict[str, object]]:
             "clerk_id": event.clerk_id,
             "body": line,
             "batch_seq": batch_seq,
+            "quarantined": event.event_id in quarantined_ids,
         }
 
 

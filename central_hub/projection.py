@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -18,9 +19,17 @@ from .catalogs import CatalogVersions
 from .errors import RuleViolation
 from .store import cases, events, insert_many
 
-__all__ = ["project_events"]
+__all__ = ["Quarantined", "project_events"]
 
 log = logging.getLogger("central_hub.projection")
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """An event kept in the log but not applied to its case: it breaks a rule."""
+
+    event: Event
+    violation: RuleViolation
 
 
 def project_events(
@@ -29,29 +38,46 @@ def project_events(
     *,
     sender_center: str,
     catalogs: CatalogVersions,
-) -> None:
+) -> list[Quarantined]:
     """Folds a batch's events into the cases table, inside the caller's transaction.
+
+    An event that breaks a case rule, or that the sender has no right to make, is not
+    applied; it is returned as quarantined (and stays in the log, marked), so one bad record
+    never blocks the valid work behind it.
 
     Args:
         sender_center: the center the sending node is enrolled for; a node acts only on
             cases its center accepted or now holds.
         catalogs: the catalog versions this hub knows, to judge each acceptance by the
             version the case names.
-
-    Raises:
-        RuleViolation: an event is not legal for its case's state, or not the sender's to make.
     """
     states = _states_before(conn, batch_events)
     created: set[str] = set()
+    touched: dict[str, Event] = {}
+    quarantined: list[Quarantined] = []
     for event in batch_events:
         before = states.get(event.case_id)
-        states[event.case_id] = _apply(before, event)
-        _check_sender_holds(before, states[event.case_id], event, sender_center)
-        if before is None:
-            _check_acceptance(catalogs, states[event.case_id], event)
+        try:
+            after = _apply(before, event)
+            _check_sender_holds(before, after, event, sender_center)
+            if before is None:
+                _check_acceptance(catalogs, after, event)
+        except RuleViolation as exc:
+            quarantined.append(Quarantined(event, exc))
+            continue
+        states[event.case_id], touched[event.case_id] = after, event
         if before is None:
             created.add(event.case_id)
-    touched = {event.case_id: event for event in batch_events}
+    _write_rows(conn, states, touched, created)
+    return quarantined
+
+
+def _write_rows(
+    conn: sa.Connection,
+    states: dict[str, casework.CaseState],
+    touched: dict[str, Event],
+    created: set[str],
+) -> None:
     new_rows = [_row(states[cid], touched[cid]) for cid in touched if cid in created]
     if new_rows:
         insert_many(conn, cases, new_rows)
@@ -77,7 +103,7 @@ def _states_before(
         return states
     rows = conn.execute(
         sa.select(events.c.case_id, events.c.body)
-        .where(events.c.case_id.in_(continued))
+        .where(events.c.case_id.in_(continued), events.c.quarantined.is_(False))
         .order_by(events.c.case_id, events.c.occurred_at, events.c.node_id, events.c.seq)
     )
     for case_id, body in rows:

@@ -27,6 +27,7 @@ __all__ = [
     "insert_many",
     "metadata",
     "nodes",
+    "quarantine",
     "rejected_batches",
 ]
 
@@ -133,7 +134,24 @@ events = sa.Table(
     sa.Column("clerk_id", sa.String, nullable=False),
     sa.Column("body", sa.LargeBinary, nullable=False),
     sa.Column("batch_seq", sa.Integer, nullable=False),
+    # Kept in the log, but not applied to its case: it broke a rule (see quarantine).
+    sa.Column("quarantined", sa.Boolean, nullable=False, default=False),
     sa.UniqueConstraint("node_id", "seq", name="events_node_seq"),
+)
+
+# Why each quarantined event was not applied; the county reviews these.
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("node_id", sa.String, nullable=False, index=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("case_id", sa.String(36), nullable=False),
+    sa.Column("type", sa.String, nullable=False),
+    sa.Column("reason_code", sa.String, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("batch_seq", sa.Integer, nullable=False),
+    sa.Column("quarantined_at", sa.String, nullable=False),
 )
 
 cases = sa.Table(

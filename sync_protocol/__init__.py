@@ -5,6 +5,8 @@ Everything here is sans-I/O except `HubClient`. See docs/protocol.md (normative)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._batch import (
     GENESIS_HASH,
     MAX_BODY_SIZE,
@@ -20,7 +22,6 @@ from ._batch import (
     read_batch,
     seal_batch,
 )
-from ._client import BATCH_MEDIA_TYPE, HubClient
 from ._codec import b64decode, b64encode, canonical_json, parse_json
 from ._documents import Cursor, Receipt, SignedDocument, sign_document, verify_document
 from ._enrollment import (
@@ -138,3 +139,16 @@ __all__ = [
     "verify_enrollment_proof",
     "verify_enrollment_request",
 ]
+
+if TYPE_CHECKING:
+    from ._client import BATCH_MEDIA_TYPE, HubClient
+
+
+def __getattr__(name: str) -> Any:
+    # The HTTP client pulls in httpx and tenacity (~0.2 s); load it only when a program
+    # actually talks to a hub, so the clerk's window opens without it.
+    if name in ("HubClient", "BATCH_MEDIA_TYPE"):
+        from . import _client
+
+        return getattr(_client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -134,6 +134,7 @@ class HubClient:
                 f"hub at {self.base_url} answered HTTP {exc.response.status_code} "
                 "to every attempt (busy or failing)",
                 hint="events stay queued; the next round tries again",
+                retry_after=_retry_after(exc),
             ) from exc
         return result
 

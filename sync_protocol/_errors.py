@@ -113,7 +113,13 @@ class TransportError(ProtocolError):
 
 
 class HubUnreachable(TransportError):
+    """No usable answer. `retry_after` is how long the hub asked us to wait, if it did."""
+
     code = "hub_unreachable"
+
+    def __init__(self, message: str, *, hint: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
 
 
 class HubRejected(TransportError):

@@ -31,3 +31,92 @@ def items_by_category(level: str = "township") -> dict[str, casework.Item]:
     for item in casework.load_sample_catalog().available_at(level, date.today()):
         found.setdefault(item.category, item)
     return found
+
+
+# Yi family (家支) names and given names as Liangshan registers them in Han characters, a few
+# Han surnames, and the counties' GB/T 2260 codes: enough variety that compression sees
+# realistic text, not four applicants repeated.
+_YI_FAMILY = (
+    "吉克",
+    "阿说",
+    "沙马",
+    "曲比",
+    "阿苏",
+    "吉伍",
+    "马海",
+    "俄木",
+    "日火",
+    "海来",
+    "勒格",
+    "阿尔",
+    "吉木",
+    "瓦扎",
+    "井曲",
+    "木乃",
+    "阿约",
+    "拉马",
+    "苏呷",
+    "吉尔",
+)
+_YI_GIVEN = (
+    "阿依",
+    "木呷",
+    "拉且",
+    "伍沙",
+    "尔古",
+    "阿支",
+    "子哈",
+    "石布",
+    "依莫",
+    "布都",
+    "小龙",
+    "金花",
+    "拉铁",
+    "伍牛",
+    "尔布",
+    "日莫",
+    "约达",
+    "以哈",
+    "克惹",
+    "阿果",
+)
+_HAN = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴")
+_HAN_GIVEN = ("秀英", "建华", "国强", "丽", "伟", "芳", "军", "敏", "静", "勇", "春梅", "德明")
+_COUNTIES = (
+    "513401",
+    "513402",
+    "513422",
+    "513423",
+    "513424",
+    "513426",
+    "513427",
+    "513428",
+    "513429",
+    "513430",
+    "513431",
+    "513432",
+    "513433",
+    "513434",
+    "513435",
+    "513436",
+    "513437",
+)
+
+
+def applicant_stream(seed: int = 2018):
+    """Endless varied applicants (name, ID number, phone), the same for the same seed."""
+    import random
+
+    rng = random.Random(seed)
+    while True:
+        if rng.random() < 0.8:
+            family, given = rng.choice(_YI_FAMILY), rng.choice(_YI_GIVEN)
+            name = f"{family}·{given}" if rng.random() < 0.3 else family + given
+        else:
+            name = rng.choice(_HAN) + rng.choice(_HAN_GIVEN)
+        born = date(rng.randint(1940, 2008), rng.randint(1, 12), rng.randint(1, 28))
+        id_number = resident_id(rng.choice(_COUNTIES), born, rng.randint(1, 999))
+        phone = (
+            f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}" if rng.random() < 0.85 else ""
+        )
+        yield name, id_number, phone

@@ -148,7 +148,12 @@ def test_sync_exits_3_and_keeps_events_when_hub_is_down(tmp_path, hubs):
     assert result.returncode == 3
     assert "cannot reach hub" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    assert run_json("township-node", "status", "--home", node)["pending_events"] == 1
+    status = run_json("township-node", "status", "--home", node)
+    assert status["pending_events"] == 1
+    assert status["failures_in_a_row"] == 1
+    assert "cannot reach hub" in status["last_error"]
+    assert "无法连接" in status["last_error_zh"]
+    assert status["next_try_at"] > status["last_sync"]["at"]
 
 
 def test_wire_bytes_reveal_no_name_id_number_or_phone_when_syncing(tmp_path, hubs):
@@ -188,3 +193,27 @@ def test_resent_batch_gets_the_same_receipt_and_changes_nothing(tmp_path, hubs):
     assert answers[0].json()["receipt"] == json.loads(first_receipt)
     report = run_json("central-hub", "report", "--home", str(county.home))
     assert sum(row["accepted"] for row in report["rows"]) == 1
+
+
+def test_sync_stops_at_the_byte_cap_and_sends_the_rest_next_round(tmp_path, hubs):
+    _, _, node = _build_network(tmp_path, hubs)
+    item = items_by_category()["public_service"].code
+    for applicant in APPLICANTS:
+        _accept(node, item, applicant)
+    capped = run_cli(
+        "township-node",
+        "sync",
+        "--home",
+        node,
+        "--batch-events",
+        "1",
+        "--max-bytes",
+        "5000",
+        check=False,
+    )
+    assert capped.returncode == 6
+    assert "byte cap" in capped.stderr
+    status = run_json("township-node", "status", "--home", node)
+    assert 0 < status["unacknowledged_batches"] < len(APPLICANTS)
+    assert run_cli("township-node", "sync", "--home", node).returncode == 0
+    assert run_json("township-node", "status", "--home", node)["pending_events"] == 0

@@ -56,3 +56,15 @@ def test_serving_county_hub_forwards_to_prefecture_in_background(tmp_path, hubs)
             break
         time.sleep(0.3)
     assert [(r["org_code"], r["accepted"]) for r in rows] == [(TOWNSHIP, 1)]
+
+
+def test_node_reseals_after_the_hub_retires_the_key_it_pinned(tmp_path, hubs):
+    _, county, node = _build_network(tmp_path, hubs)
+    _accept(node, items_by_category()["public_service"].code, APPLICANTS[0])
+    county.stop()
+    rotated = run_json("central-hub", "rotate-keys", "--home", str(county.home), "--retire-old")
+    hubs.append(start_hub(county.home, port=county.port))
+    assert run_cli("township-node", "sync", "--home", node).returncode == 0
+    report = run_json("central-hub", "report", "--home", str(county.home))
+    assert sum(row["accepted"] for row in report["rows"]) == 1
+    assert rotated["old_keys_retired"] is True

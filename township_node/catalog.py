@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import casework
 from sync_protocol import (
-    HubClient,
     HubInfo,
     MalformedInput,
     SignedDocument,
@@ -27,6 +26,9 @@ from sync_protocol import (
 from .enrollment import pinned_hub
 from .home import NodeHome
 from .store import get_json_setting, set_setting
+
+if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
+    from sync_protocol import HubClient
 
 __all__ = [
     "available_items",

@@ -14,13 +14,13 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sync_protocol import ProtocolError
 
-from .errors import NodeError
+from .errors import NodeError, SyncFailed
 from .home import NodeHome, init_home, open_home
 
 __all__ = ["main"]
@@ -84,8 +84,28 @@ def _parser() -> argparse.ArgumentParser:
     _add_case_commands(sub, common)
 
     p = sub.add_parser("sync", parents=[common], help="deliver recorded events to the hub")
-    p.add_argument("--batch-events", type=int, default=1000)
+    p.add_argument(
+        "--batch-events",
+        type=int,
+        default=None,
+        help="events per new batch (default: adapted to the link)",
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=int,
+        default=None,
+        help="send at most this many bytes this round (metered links)",
+    )
     p.set_defaults(handler=_sync)
+
+    p = sub.add_parser("daemon", parents=[common], help="sync on a schedule until stopped")
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=300.0,
+        help="seconds between rounds when the link is good (default 300)",
+    )
+    p.set_defaults(handler=_daemon)
 
     p = sub.add_parser("status", parents=[common], help="what waits to be sent")
     p.set_defaults(handler=_status)
@@ -288,31 +308,46 @@ def _light(home: NodeHome, state: Any) -> str:
 
 
 def _sync(args: argparse.Namespace) -> dict[str, Any]:
-    from sync_protocol import HubClient
-
-    from .enrollment import pinned_hub
-    from .sync import sync_once
+    from .schedule import run_round
 
     with _open(args) as home:
-        url, _ = pinned_hub(home)
-        with HubClient(url, attempts=2, backoff=0.2, timeout=30.0) as client:
-            report = sync_once(home, client, batch_events=args.batch_events)
-        return asdict(report)
+        report = run_round(home, batch_events=args.batch_events, max_bytes=args.max_bytes)
+    if report.capped:
+        raise SyncFailed(
+            f"byte cap reached after {report.bytes_sent} bytes; the rest goes next round",
+            exit_code=6,
+            message_zh="已达到本次流量上限，其余数据下次同步",
+        )
+    return asdict(report)
+
+
+def _daemon(args: argparse.Namespace) -> None:
+    from .schedule import run_forever
+
+    with _open(args) as home:
+        run_forever(home, interval=timedelta(seconds=args.interval))
 
 
 def _status(args: argparse.Namespace) -> dict[str, Any]:
     from .outbox import Outbox
+    from .schedule import load_state
 
     with _open(args) as home:
         status = Outbox(home).status()
         last = home.conn.execute(
             "SELECT at, outcome, detail FROM sync_log ORDER BY id DESC LIMIT 1"
         ).fetchone()
+        schedule = load_state(home)
         return asdict(status) | {
             "node_id": home.node_id,
             "hub_url": home.setting("hub_url"),
             "pending_events": status.unbatched_events + status.unacknowledged_events,
             "last_sync": dict(zip(("at", "outcome", "detail"), last, strict=True)) if last else {},
+            "next_try_at": schedule.next_try_at,
+            "failures_in_a_row": schedule.failures,
+            "last_error": schedule.last_error,
+            "last_error_zh": schedule.last_error_zh,
+            "next_batch_events": schedule.batch_events,
         }
 
 

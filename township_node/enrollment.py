@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sync_protocol import (
-    HubClient,
+    BadSignature,
     HubInfo,
     NodeRegistration,
     ProtocolError,
@@ -19,7 +21,10 @@ from .failures import as_sync_failure
 from .home import NodeHome
 from .store import get_json_setting, set_setting
 
-__all__ = ["enroll", "pinned_hub"]
+if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
+    from sync_protocol import HubClient
+
+__all__ = ["enroll", "pinned_hub", "refresh_hub_info"]
 
 
 def registration_of(home: NodeHome) -> NodeRegistration:
@@ -52,6 +57,28 @@ def enroll(home: NodeHome, client: HubClient, code: str) -> HubInfo:
         set_setting(conn, "hub_url", client.base_url)
         set_setting(conn, "hub_info", document.to_dict())
     return hub
+
+
+def refresh_hub_info(home: NodeHome, client: HubClient) -> HubInfo:
+    """Takes the hub's current description, e.g. after it rotated its sealing keys.
+
+    The hub's signing key is its identity: a description signed by another key is refused.
+
+    Raises:
+        BadSignature: the answer is not signed by the pinned hub key.
+    """
+    _, pinned = pinned_hub(home)
+    document = client.hub_info()
+    fresh = HubInfo.from_signed(document)
+    if fresh.sign_key != pinned.sign_key:
+        raise BadSignature(
+            f"hub at {client.base_url} now signs with another key; it is not the hub this "
+            "node enrolled with",
+            hint="if the county really replaced its hub, re-enroll with a new code",
+        )
+    with home.database.transaction() as conn:
+        set_setting(conn, "hub_info", document.to_dict())
+    return fresh
 
 
 def pinned_hub(home: NodeHome) -> tuple[str, HubInfo]:

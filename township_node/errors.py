@@ -65,6 +65,14 @@ class SchemaTooNew(NodeError):
 class SyncFailed(NodeError):
     """A sync round could not finish. exit_code 3: hub unreachable; 4: hub rejected."""
 
-    def __init__(self, message: str, *, exit_code: int, message_zh: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        exit_code: int,
+        message_zh: str = "",
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message, message_zh=message_zh)
         self.exit_code = exit_code
+        self.retry_after = retry_after

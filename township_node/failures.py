@@ -16,6 +16,7 @@ def as_sync_failure(exc: ProtocolError) -> SyncFailed:
             exc.message,
             exit_code=3,
             message_zh="无法连接县级中心，数据已保存在本机，联网后会自动同步",
+            retry_after=exc.retry_after,
         )
     reason = f"{getattr(exc, 'remote_code', exc.code)}: {exc.message}"
     return SyncFailed(

@@ -41,6 +41,10 @@ class OutboxStatus:
     last_receipt_at: str
     hub_next_batch_seq: int
     oldest_unsent_at: str
+    quarantined_events: int = 0
+    """Events the hub kept but did not apply (they broke a rule); the county reviews them."""
+    last_rejection: str = ""
+    """Why the hub last refused a batch that is still unacknowledged, in its words."""
 
 
 class Outbox:
@@ -79,10 +83,14 @@ class Outbox:
         return True
 
     def unacknowledged(self, *, from_seq: int = 1) -> list[SignedBatch]:
-        """Batches the hub has not applied, oldest first."""
+        """Batches the hub has not applied, oldest first.
+
+        A rejected batch is among them: its cause may have been fixed since (a hub upgraded,
+        a key re-fetched), and the batches after it cannot be applied before it anyway.
+        """
         rows = self._home.conn.execute(
             "SELECT header, signature, body FROM batches "
-            "WHERE batch_seq >= ? AND status IN ('pending', 'held') ORDER BY batch_seq",
+            "WHERE batch_seq >= ? AND status != 'applied' ORDER BY batch_seq",
             (from_seq,),
         )
         return [SignedBatch(BatchHeader.decode(h), s, b) for h, s, b in rows]
@@ -131,7 +139,7 @@ class Outbox:
         counts = dict(conn.execute("SELECT status, count(*) FROM batches GROUP BY status"))
         waiting = conn.execute(
             "SELECT count(*), coalesce(sum(last_seq - first_seq + 1), 0), min(first_seq) "
-            "FROM batches WHERE status IN ('pending', 'held')"
+            "FROM batches WHERE status != 'applied'"
         ).fetchone()
         oldest_seq = waiting[2] if waiting[2] is not None else last_batched + 1
         oldest = conn.execute(
@@ -152,7 +160,27 @@ class Outbox:
             last_receipt_at=last_receipt[0] if last_receipt else "",
             hub_next_batch_seq=next_seq,
             oldest_unsent_at=oldest[0] if oldest else "",
+            quarantined_events=_quarantined_events(conn),
+            last_rejection=_last_rejection(conn),
         )
+
+
+def _quarantined_events(conn: sqlite3.Connection) -> int:
+    total = 0
+    for (receipt,) in conn.execute(
+        "SELECT receipt FROM batches WHERE status = 'applied' AND receipt LIKE '%quarantined %'"
+    ):
+        reason = json.loads(receipt).get("body", {}).get("reason", "")
+        if reason.startswith("quarantined "):
+            total += int(reason.split()[1])
+    return total
+
+
+def _last_rejection(conn: sqlite3.Connection) -> str:
+    row = conn.execute(
+        "SELECT receipt FROM batches WHERE status = 'rejected' ORDER BY batch_seq LIMIT 1"
+    ).fetchone()
+    return str(json.loads(row[0]).get("reason", "")) if row and row[0] else ""
 
 
 def _receipt_cursor(receipt_json: str) -> int:

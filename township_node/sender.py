@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sync_protocol import (
-    HubClient,
     HubInfo,
     HubRejected,
     Receipt,
@@ -24,11 +24,18 @@ from sync_protocol import (
     seal_batch,
 )
 
+from .enrollment import refresh_hub_info
 from .errors import SyncFailed
 from .home import NodeHome
 from .outbox import Outbox
 
+if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
+    from sync_protocol import HubClient
+
 __all__ = ["BatchSender", "SentTotals"]
+
+# Clear header, signature and HPKE overhead of a sealed frame, bounded from above.
+_FRAME_OVERHEAD = 2048
 
 # Refusals that concern one batch (kept on the node as rejected), not the link or the node.
 _BATCH_SPECIFIC = frozenset(
@@ -57,24 +64,52 @@ class BatchSender:
 
     Args:
         window: batches in flight at once; 1 sends strictly one after another.
+        max_bytes: a cap on sealed bytes sent this round (metered links); the batches
+            that do not fit wait for the next round.
     """
 
-    def __init__(self, home: NodeHome, client: HubClient, hub: HubInfo, *, window: int = 2) -> None:
+    def __init__(
+        self,
+        home: NodeHome,
+        client: HubClient,
+        hub: HubInfo,
+        *,
+        window: int = 2,
+        max_bytes: int | None = None,
+    ) -> None:
         self._home, self._client, self._hub = home, client, hub
         self._outbox = Outbox(home)
         self._window = max(1, window)
+        self._budget = max_bytes
+        self.capped = False
+        """Whether the round stopped at the byte cap with batches left to send."""
+        self._refreshed = False
         self._totals = SentTotals(next_batch_seq=self._outbox.status().hub_next_batch_seq)
 
     def send_all(self) -> SentTotals:
-        """Sends until every batch is acknowledged.
+        """Sends until every batch is acknowledged, or the byte cap is reached.
 
         Raises:
             HubRejected, HubUnreachable, and other ProtocolErrors; SyncFailed when the hub
             asks for a batch this node no longer holds.
         """
-        self._pipelined(self._outbox.unacknowledged())
-        self._one_by_one()
+        self._pipelined(self._within_budget(self._outbox.unacknowledged()))
+        if not self.capped:
+            self._one_by_one()
         return self._totals
+
+    def _within_budget(self, batches: list[SignedBatch]) -> list[SignedBatch]:
+        """The leading batches whose sealed size fits the byte cap."""
+        if self._budget is None:
+            return batches
+        allowed, spent = [], 0
+        for batch in batches:
+            spent += len(batch.body) + _FRAME_OVERHEAD
+            if spent > self._budget:
+                self.capped = True
+                break
+            allowed.append(batch)
+        return allowed
 
     def _pipelined(self, batches: list[SignedBatch]) -> None:
         with ThreadPoolExecutor(max_workers=self._window) as pool:
@@ -103,6 +138,17 @@ class BatchSender:
                 _require_batch(queue, next_seq)
 
     def _exchange(self, batch: SignedBatch) -> _Answer:
+        try:
+            return self._exchange_once(batch)
+        except HubRejected as exc:
+            if exc.remote_code != "wrong_recipient" or self._refreshed:
+                raise
+        # The hub rotated its sealing key since we pinned it: fetch it and seal again.
+        self._refreshed = True
+        self._hub = refresh_hub_info(self._home, self._client)
+        return self._exchange_once(batch)
+
+    def _exchange_once(self, batch: SignedBatch) -> _Answer:
         blob = seal_batch(batch, self._hub.seal_key())
         try:
             document = self._client.submit_batch(blob)

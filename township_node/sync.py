@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sync_protocol import (
-    HubClient,
     HubRejected,
     ProtocolError,
     format_timestamp,
@@ -24,6 +24,9 @@ from .outbox import DEFAULT_BATCH_EVENTS, Outbox
 from .projection import refresh_deadlines
 from .sender import BatchSender
 
+if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
+    from sync_protocol import HubClient
+
 __all__ = ["SyncReport", "sync_once"]
 
 
@@ -35,6 +38,8 @@ class SyncReport:
     next_batch_seq: int
     catalog_versions: tuple[str, ...] = ()
     """Catalog versions this round took from the hub (none when nothing was new)."""
+    capped: bool = False
+    """The byte cap stopped the round with batches left for the next one."""
 
 
 def sync_once(
@@ -43,6 +48,7 @@ def sync_once(
     *,
     batch_events: int = DEFAULT_BATCH_EVENTS,
     window: int = 2,
+    max_bytes: int | None = None,
 ) -> SyncReport:
     """Delivers everything recorded so far, then takes any newer catalog from the hub.
 
@@ -52,14 +58,17 @@ def sync_once(
     Outbox(home).cut(max_events=batch_events)
     try:
         _, hub = pinned_hub(home)
-        sent = BatchSender(home, client, hub, window=window).send_all()
+        sender = BatchSender(home, client, hub, window=window, max_bytes=max_bytes)
+        sent = sender.send_all()
         taken = _take_new_catalogs(home, client)
     except ProtocolError as exc:
         outcome = "rejected" if isinstance(exc, HubRejected) else "failed"
         _log(home, outcome, f"{getattr(exc, 'remote_code', exc.code)}: {exc.message}")
         raise as_sync_failure(exc) from exc
     _log(home, "ok", f"{sent.batches} batches, {sent.events} events")
-    return SyncReport(sent.batches, sent.events, sent.bytes, sent.next_batch_seq, tuple(taken))
+    return SyncReport(
+        sent.batches, sent.events, sent.bytes, sent.next_batch_seq, tuple(taken), sender.capped
+    )
 
 
 def _take_new_catalogs(home: NodeHome, client: HubClient) -> list[str]:
