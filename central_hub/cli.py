@@ -98,6 +98,28 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("forward", parents=[common], help="one forwarding round to the prefecture")
     p.set_defaults(handler=_forward)
 
+    p = sub.add_parser(
+        "import",
+        parents=[common],
+        help="ingest batches from a USB folder and write receipts back to it",
+    )
+    p.add_argument("folder", type=Path)
+    p.set_defaults(handler=_import_folder)
+
+    p = sub.add_parser(
+        "export", parents=[common], help="(county) write batches for the prefecture to a USB folder"
+    )
+    p.add_argument("--to", type=Path, required=True, dest="folder")
+    p.set_defaults(handler=_export_forward)
+
+    p = sub.add_parser(
+        "import-receipts",
+        parents=[common],
+        help="(county) take the prefecture's receipts from a USB folder",
+    )
+    p.add_argument("folder", type=Path)
+    p.set_defaults(handler=_import_forward_receipts)
+
     p = sub.add_parser("rotate-keys", parents=[common], help="new sealing keys for nodes")
     p.add_argument(
         "--retire-old",
@@ -195,6 +217,33 @@ def _calendar_import(args: argparse.Namespace) -> dict[str, Any]:
         "years": sorted(layer.year_coverage),
         "next": "central-hub catalog publish",
     }
+
+
+def _progress(label: str) -> Any:
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r{label} {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _import_folder(args: argparse.Namespace) -> dict[str, Any]:
+    from .usb import import_folder
+
+    summary = import_folder(_open(args), args.folder, progress=_progress("导入 importing"))
+    return asdict(summary)
+
+
+def _export_forward(args: argparse.Namespace) -> dict[str, Any]:
+    from .usb import export_forward
+
+    return export_forward(_open(args), args.folder, progress=_progress("导出 exporting"))
+
+
+def _import_forward_receipts(args: argparse.Namespace) -> dict[str, Any]:
+    from .usb import import_forward_receipts
+
+    return import_forward_receipts(_open(args), args.folder)
 
 
 def _rotate_keys(args: argparse.Namespace) -> dict[str, Any]:

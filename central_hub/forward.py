@@ -39,7 +39,10 @@ __all__ = [
     "ForwardReport",
     "forward_round",
     "link_upstream",
+    "load_batch",
+    "nodes_with_backlog",
     "pull_upstream_catalog",
+    "save_forward_state",
     "upstream_of",
 ]
 
@@ -103,7 +106,7 @@ def forward_round(home: HubHome, client: HubClient) -> ForwardReport:
     _, upstream = upstream_of(home)
     pull_upstream_catalog(home, client, upstream)
     sent_nodes = sent_batches = sent_events = 0
-    for node_id in _nodes_with_backlog(home):
+    for node_id in nodes_with_backlog(home):
         _register_upstream(home, client, node_id)
         count, n_events = _forward_node(home, client, upstream, node_id)
         sent_nodes, sent_batches, sent_events = (
@@ -123,7 +126,7 @@ def pull_upstream_catalog(home: HubHome, client: HubClient, upstream: HubInfo) -
     return store_upstream_catalog(home, SignedDocument.from_dict(document), upstream)
 
 
-def _nodes_with_backlog(home: HubHome) -> list[str]:
+def nodes_with_backlog(home: HubHome) -> list[str]:
     forwarded = sa.func.coalesce(
         sa.select(forward_state.c.forwarded_batch_seq)
         .where(forward_state.c.node_id == batches.c.node_id)
@@ -150,7 +153,7 @@ def _register_upstream(home: HubHome, client: HubClient, node_id: str) -> None:
         row = conn.execute(sa.select(nodes).where(nodes.c.node_id == node_id)).one()
     document = sign_registration(home, json.loads(row.registration))
     client.call_json("POST", "/v1/registrations", json={"registration": document.to_dict()})
-    _save_state(home, node_id, registered_upstream=True)
+    save_forward_state(home, node_id, registered_upstream=True)
 
 
 def _forward_node(
@@ -159,19 +162,19 @@ def _forward_node(
     sent = events = 0
     next_seq = _forwarded_seq(home, node_id) + 1
     while True:
-        batch = _load_batch(home, node_id, next_seq)
+        batch = load_batch(home, node_id, next_seq)
         if batch is None:
             return sent, events
         document = client.submit_batch(seal_batch(batch, upstream.seal_key()))
         receipt = Receipt.verify(document, upstream.verify_key())
         if receipt.status == "applied":
-            _save_state(home, node_id, forwarded_batch_seq=batch.header.batch_seq)
+            save_forward_state(home, node_id, forwarded_batch_seq=batch.header.batch_seq)
             sent, events = sent + 1, events + batch.header.event_count
             next_seq = batch.header.batch_seq + 1
         else:
             # Held: the prefecture lacks an earlier batch; resend from its cursor.
             next_seq = receipt.next_batch_seq
-            _save_state(home, node_id, forwarded_batch_seq=next_seq - 1)
+            save_forward_state(home, node_id, forwarded_batch_seq=next_seq - 1)
 
 
 def _forwarded_seq(home: HubHome, node_id: str) -> int:
@@ -182,23 +185,36 @@ def _forwarded_seq(home: HubHome, node_id: str) -> int:
     return int(value or 0)
 
 
-def _load_batch(home: HubHome, node_id: str, batch_seq: int) -> SignedBatch | None:
+def load_batch(
+    home: HubHome, node_id: str, batch_seq: int, *, batch_hash: str | None = None
+) -> SignedBatch | None:
+    """A batch this hub applied, as its node signed it (None if absent, or another hash)."""
     with home.engine.connect() as conn:
         row = conn.execute(
-            sa.select(batches.c.header, batches.c.signature, batches.c.body).where(
-                batches.c.node_id == node_id, batches.c.batch_seq == batch_seq
-            )
+            sa.select(
+                batches.c.header, batches.c.signature, batches.c.body, batches.c.batch_hash
+            ).where(batches.c.node_id == node_id, batches.c.batch_seq == batch_seq)
         ).first()
-    if row is None:
+    if row is None or (batch_hash is not None and row.batch_hash != batch_hash):
         return None
     return SignedBatch(BatchHeader.decode(row.header), row.signature, row.body)
 
 
-def _save_state(home: HubHome, node_id: str, **values: Any) -> None:
+def save_forward_state(
+    home: HubHome, node_id: str, *, only_forward: bool = False, **values: Any
+) -> None:
+    """Records forwarding progress; with `only_forward`, never moves the position back
+    (receipts from a stick may come in any order)."""
     values["last_forward_at"] = format_timestamp(datetime.now(UTC))
     with home.engine.begin() as conn:
-        updated = conn.execute(
-            forward_state.update().where(forward_state.c.node_id == node_id).values(**values)
-        ).rowcount
-        if not updated:
+        current = conn.execute(
+            sa.select(forward_state.c.forwarded_batch_seq).where(forward_state.c.node_id == node_id)
+        ).scalar()
+        if only_forward and current is not None and "forwarded_batch_seq" in values:
+            values["forwarded_batch_seq"] = max(current, values["forwarded_batch_seq"])
+        if current is None:
             conn.execute(forward_state.insert().values(node_id=node_id, **values))
+        else:
+            conn.execute(
+                forward_state.update().where(forward_state.c.node_id == node_id).values(**values)
+            )

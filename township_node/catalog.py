@@ -25,6 +25,7 @@ from sync_protocol import (
 
 from .enrollment import pinned_hub
 from .home import NodeHome
+from .projection import refresh_deadlines
 from .store import get_json_setting, set_setting
 
 if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
@@ -36,6 +37,7 @@ __all__ = [
     "current_calendar",
     "current_catalog",
     "pull_catalog",
+    "take_catalog_bundle",
 ]
 
 _SLOTS = ("prefecture", "county")
@@ -81,8 +83,19 @@ def pull_catalog(home: NodeHome, client: HubClient) -> list[str]:
     Raises:
         BadSignature, MalformedInput: a catalog not signed by whom it must be.
     """
+    return take_catalog_bundle(home, client.call_json("GET", "/v1/catalog"))
+
+
+def take_catalog_bundle(home: NodeHome, bundle: dict[str, Any]) -> list[str]:
+    """Checks a catalog bundle (from the hub over HTTP, or a USB folder), keeps newer ones.
+
+    Returns:
+        The versions newly taken.
+
+    Raises:
+        BadSignature, MalformedInput: a catalog not signed by whom it must be.
+    """
     _, hub = pinned_hub(home)
-    bundle = client.call_json("GET", "/v1/catalog")
     keys = {"prefecture": _prefecture_key(hub, bundle), "county": hub.verify_key()}
     taken: dict[str, SignedDocument] = {}
     for slot in _SLOTS:
@@ -98,6 +111,9 @@ def pull_catalog(home: NodeHome, client: HubClient) -> list[str]:
         with home.database.transaction() as conn:
             for slot, document in taken.items():
                 set_setting(conn, f"catalog_{slot}", document.to_dict())
+        # A new calendar may settle provisional deadlines (or move them): recount them all.
+        with home.database.transaction() as conn:
+            refresh_deadlines(conn, current_calendar(home), today=date.today())
     return [document.body["version"] for document in taken.values()]
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from sync_protocol import ProtocolError
 
+from .clerk_cli import add_clerk_commands
 from .errors import NodeError, SyncFailed
 from .home import NodeHome, init_home, open_home
 
@@ -54,7 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="township-node", description="Township service node.")
-    parser.set_defaults(handler=lambda _a: parser.print_help(), json=False)
+    # No command opens the clerk's window (issue 4).
+    parser.set_defaults(handler=_tui, json=False)
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=os.environ.get("TOWNSHIP_NODE_HOME"),
+        help="node home folder for the window (default: $TOWNSHIP_NODE_HOME)",
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--home",
@@ -81,7 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--code", required=True, help="one-time code from the county admin")
     p.set_defaults(handler=_enroll)
 
+    p = sub.add_parser("tui", parents=[common], help="open the clerk's window (the default)")
+    p.set_defaults(handler=_tui)
+
     _add_case_commands(sub, common)
+    add_clerk_commands(sub, common)
 
     p = sub.add_parser("sync", parents=[common], help="deliver recorded events to the hub")
     p.add_argument(
@@ -106,6 +118,14 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds between rounds when the link is good (default 300)",
     )
     p.set_defaults(handler=_daemon)
+
+    p = sub.add_parser("export", parents=[common], help="write unsent batches to a USB folder")
+    p.add_argument("--to", type=Path, required=True, dest="folder")
+    p.set_defaults(handler=_export)
+
+    p = sub.add_parser("import-receipts", parents=[common], help="apply receipts from a USB folder")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(handler=_import_receipts)
 
     p = sub.add_parser("status", parents=[common], help="what waits to be sent")
     p.set_defaults(handler=_status)
@@ -188,6 +208,12 @@ def _casebook(home: NodeHome) -> Any:
         calendar=current_calendar(home),
         center_level=center_level(home),
     )
+
+
+def _tui(args: argparse.Namespace) -> None:
+    from .app import TownshipApp
+
+    TownshipApp(_home_path(args)).run()
 
 
 def _init(args: argparse.Namespace) -> dict[str, Any]:
@@ -326,6 +352,36 @@ def _daemon(args: argparse.Namespace) -> None:
 
     with _open(args) as home:
         run_forever(home, interval=timedelta(seconds=args.interval))
+
+
+def _progress(label: str) -> Any:
+    """Prints `label n/total` on one line of stderr, so long USB rounds show progress."""
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r{label} {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _export(args: argparse.Namespace) -> dict[str, Any]:
+    from .usb import export_batches
+
+    with _open(args) as home:
+        report = export_batches(home, args.folder, progress=_progress("导出 exporting batches"))
+        return asdict(report) | {"next": "import the folder at the hub: central-hub import DIR"}
+
+
+def _import_receipts(args: argparse.Namespace) -> dict[str, Any]:
+    from .outbox import Outbox
+    from .usb import import_receipts
+
+    with _open(args) as home:
+        report = import_receipts(home, args.folder)
+        status = Outbox(home).status()
+        return asdict(report) | {
+            "pending_events": status.unbatched_events + status.unacknowledged_events
+        }
 
 
 def _status(args: argparse.Namespace) -> dict[str, Any]:

@@ -103,12 +103,17 @@ class Outbox:
         )
         return [SignedBatch(BatchHeader.decode(h), s, b) for h, s, b in rows]
 
-    def record_receipt(self, receipt: Receipt, document: SignedDocument) -> None:
-        """Stores a verified receipt and moves the batch to the receipt's status."""
+    def record_receipt(self, receipt: Receipt, document: SignedDocument) -> bool:
+        """Stores a verified receipt and moves the batch to the receipt's status.
+
+        Returns:
+            False, and changes nothing, when the receipt names a batch this node does not
+            hold (another seq or another hash).
+        """
         with self._home.database.transaction() as conn:
-            conn.execute(
+            updated = conn.execute(
                 "UPDATE batches SET status = ?, receipt = ?, acknowledged_at = ? "
-                "WHERE batch_seq = ? AND batch_hash = ?",
+                "WHERE batch_seq = ? AND batch_hash = ? AND status != 'applied'",
                 (
                     receipt.status,
                     json.dumps(document.to_dict(), ensure_ascii=False),
@@ -116,14 +121,22 @@ class Outbox:
                     receipt.batch_seq,
                     receipt.batch_hash,
                 ),
+            ).rowcount
+            known = (
+                updated
+                or conn.execute(
+                    "SELECT 1 FROM batches WHERE batch_seq = ? AND batch_hash = ?",
+                    (receipt.batch_seq, receipt.batch_hash),
+                ).fetchone()
             )
-            if receipt.status == "applied":
+            if known and receipt.status == "applied":
                 # The hub applies in order, so an applied receipt acknowledges all before it.
                 conn.execute(
                     "UPDATE batches SET status = 'applied' "
                     "WHERE batch_seq < ? AND status != 'applied'",
                     (receipt.batch_seq,),
                 )
+        return bool(known)
 
     def mark_rejected(self, batch_seq: int, reason: str) -> None:
         with self._home.database.transaction() as conn:

@@ -7,7 +7,7 @@ batch is sent again next round and the hub returns the receipt it already issued
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sync_protocol import (
@@ -16,12 +16,11 @@ from sync_protocol import (
     format_timestamp,
 )
 
-from .catalog import current_calendar, pull_catalog
+from .catalog import pull_catalog
 from .enrollment import pinned_hub
 from .failures import as_sync_failure
 from .home import NodeHome
 from .outbox import DEFAULT_BATCH_EVENTS, Outbox
-from .projection import refresh_deadlines
 from .sender import BatchSender
 
 if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
@@ -60,7 +59,7 @@ def sync_once(
         _, hub = pinned_hub(home)
         sender = BatchSender(home, client, hub, window=window, max_bytes=max_bytes)
         sent = sender.send_all()
-        taken = _take_new_catalogs(home, client)
+        taken = pull_catalog(home, client)
     except ProtocolError as exc:
         outcome = "rejected" if isinstance(exc, HubRejected) else "failed"
         _log(home, outcome, f"{getattr(exc, 'remote_code', exc.code)}: {exc.message}")
@@ -69,15 +68,6 @@ def sync_once(
     return SyncReport(
         sent.batches, sent.events, sent.bytes, sent.next_batch_seq, tuple(taken), sender.capped
     )
-
-
-def _take_new_catalogs(home: NodeHome, client: HubClient) -> list[str]:
-    """Pulls newer catalogs; a new calendar recounts the deadlines of open cases."""
-    taken = pull_catalog(home, client)
-    if taken:
-        with home.database.transaction() as conn:
-            refresh_deadlines(conn, current_calendar(home), today=date.today())
-    return taken
 
 
 def _log(home: NodeHome, outcome: str, detail: str) -> None:

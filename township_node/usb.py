@@ -1,0 +1,147 @@
+"""Provides the USB round: sealed batches out to a folder, signed receipts back in.
+
+A folder on a USB stick carries exactly what HTTP would: the same sealed bytes, one file a
+batch, under `township-sync/to-<hub id>/<node id>/`, with a manifest the node signs. The
+hub writes its signed receipts (and its current catalogs) under
+`township-sync/from-<hub id>/<node id>/`. Files may be imported in any order and any
+number of times; a receipt counts only if it verifies with the hub key the node pinned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sync_protocol import (
+    ProtocolError,
+    Receipt,
+    SignedDocument,
+    format_timestamp,
+    seal_batch,
+    sign_document,
+)
+
+from .catalog import take_catalog_bundle
+from .enrollment import pinned_hub
+from .errors import NodeError
+from .home import NodeHome
+from .outbox import Outbox
+
+__all__ = ["ExportReport", "ImportReport", "export_batches", "import_receipts", "write_atomically"]
+
+ROOT = "township-sync"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportReport:
+    folder: str
+    batches: int
+    events: int
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    receipts: int
+    applied: int
+    ignored: int
+    """Receipts that did not verify or were not for this node (kept out, not fatal)."""
+    catalog_versions: tuple[str, ...]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Writes a file whole or not at all: a stick pulled mid-write leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def export_batches(
+    home: NodeHome, folder: Path, *, progress: Progress | None = None
+) -> ExportReport:
+    """Writes every unacknowledged batch, sealed to the pinned hub, into `folder`.
+
+    Raises:
+        NodeError: the folder cannot be written (full stick, read-only, missing).
+    """
+    _, hub = pinned_hub(home)
+    outbox = Outbox(home)
+    outbox.cut()
+    batches = outbox.unacknowledged()
+    target = folder / ROOT / f"to-{hub.hub_id}" / home.node_id
+    listed, size = [], 0
+    try:
+        for done, batch in enumerate(batches, start=1):
+            blob = seal_batch(batch, hub.seal_key())
+            name = f"batch-{batch.header.batch_seq:08d}.tsb"
+            write_atomically(target / name, blob)
+            listed.append(
+                {
+                    "file": name,
+                    "batch_seq": batch.header.batch_seq,
+                    "batch_hash": batch.header.batch_hash,
+                    "bytes": len(blob),
+                }
+            )
+            size += len(blob)
+            if progress:
+                progress(done, len(batches))
+        manifest = sign_document(
+            "usb_manifest",
+            {
+                "node_id": home.node_id,
+                "center_code": home.center_code,
+                "hub_id": hub.hub_id,
+                "exported_at": format_timestamp(datetime.now(UTC)),
+                "batches": listed,
+            },
+            home.keys.signing,
+        )
+        write_atomically(
+            target / "manifest.json",
+            json.dumps(manifest.to_dict(), ensure_ascii=False).encode("utf-8"),
+        )
+    except OSError as exc:
+        raise NodeError(
+            f"cannot write to {folder}: {exc.strerror or exc}; nothing on this PC changed",
+            message_zh=f"无法写入 {folder}（{exc.strerror or exc}），请检查U盘空间或是否只读",
+        ) from exc
+    events = sum(b.header.event_count for b in batches)
+    return ExportReport(str(target), len(batches), events, size)
+
+
+def import_receipts(home: NodeHome, folder: Path) -> ImportReport:
+    """Applies the hub's signed receipts (and newer catalogs) found in `folder`."""
+    _, hub = pinned_hub(home)
+    source = folder / ROOT / f"from-{hub.hub_id}"
+    outbox = Outbox(home)
+    seen = applied = ignored = 0
+    for path in sorted((source / home.node_id).glob("receipt-*.json")):
+        seen += 1
+        try:
+            document = SignedDocument.from_dict(json.loads(path.read_bytes()))
+            receipt = Receipt.verify(document, hub.verify_key())
+        except (ProtocolError, ValueError, OSError):
+            ignored += 1
+            continue
+        if receipt.node_id != home.node_id:
+            ignored += 1
+            continue
+        if not outbox.record_receipt(receipt, document):
+            ignored += 1
+            continue
+        applied += receipt.status == "applied"
+    versions: list[str] = []
+    catalog_file = source / "catalog.json"
+    if catalog_file.exists():
+        versions = take_catalog_bundle(home, json.loads(catalog_file.read_bytes()))
+    return ImportReport(seen, applied, ignored, tuple(versions))
