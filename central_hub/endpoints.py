@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +24,7 @@ from .errors import HubError, PersistenceError
 from .forward import forward_round, upstream_of
 from .home import HubHome
 from .ingest import Decision, Ingestor
+from .uploads import Uploads
 
 __all__ = ["Endpoints"]
 
@@ -39,6 +41,7 @@ class Endpoints:
     def __init__(self, home: HubHome) -> None:
         self.home = home
         self.ingestor = Ingestor(home)
+        self.uploads = Uploads(home, self.ingestor)
 
     async def hub_info(self, _request: Request) -> JSONResponse:
         return JSONResponse({"hub": self.home.info().sign(self.home.signing).to_dict()})
@@ -66,17 +69,35 @@ class Endpoints:
             log.warning("batch refused: %s", exc)
             return _error(exc)
         except SQLAlchemyError as exc:
-            # Disk full, database locked: nothing was applied; the node should retry later.
             log.error("store failed during ingest: %s", exc)
-            failure = PersistenceError(
-                f"hub store failed: {exc.__class__.__name__}",
-                hint="nothing was applied; retry later",
-            )
-            return JSONResponse(
-                {"error": failure.to_dict()}, status_code=503, headers={"Retry-After": "30"}
-            )
+            return _store_failure(exc)
         status = 202 if result.decision is Decision.HOLD else 200
         return JSONResponse({"receipt": result.receipt.to_dict()}, status_code=status)
+
+    async def upload_offset(self, request: Request) -> JSONResponse:
+        try:
+            offset = self.uploads.offset(request.path_params["upload_id"])
+        except ProtocolError as exc:
+            return _error(exc)
+        return JSONResponse({"offset": offset})
+
+    async def upload_piece(self, request: Request) -> JSONResponse:
+        try:
+            start, total = _content_range(request.headers.get("content-range", ""))
+            piece = await _bounded_body(request)
+            progress = await run_in_threadpool(
+                self.uploads.put, request.path_params["upload_id"], start, total, piece
+            )
+        except (ProtocolError, HubError) as exc:
+            log.warning("upload refused: %s", exc)
+            return _error(exc)
+        except SQLAlchemyError as exc:
+            log.error("store failed during ingest: %s", exc)
+            return _store_failure(exc)
+        if progress.result is None:
+            return JSONResponse({"offset": progress.offset})
+        status = 202 if progress.result.decision is Decision.HOLD else 200
+        return JSONResponse({"receipt": progress.result.receipt.to_dict()}, status_code=status)
 
     async def cursor(self, request: Request) -> JSONResponse:
         node_id = request.path_params["node_id"]
@@ -107,6 +128,27 @@ class Endpoints:
         url, _ = upstream_of(self.home)
         with HubClient(url, attempts=1) as client:
             forward_round(self.home, client)
+
+
+def _store_failure(exc: SQLAlchemyError) -> JSONResponse:
+    """Disk full, database locked: nothing was applied; the node should retry later."""
+    failure = PersistenceError(
+        f"hub store failed: {exc.__class__.__name__}", hint="nothing was applied; retry later"
+    )
+    return JSONResponse(
+        {"error": failure.to_dict()}, status_code=503, headers={"Retry-After": "30"}
+    )
+
+
+_RANGE = re.compile(r"bytes ([0-9]+)-([0-9]+)/([0-9]+)")
+
+
+def _content_range(header: str) -> tuple[int, int]:
+    """(start, total) from "bytes start-end/total"."""
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        raise MalformedInput("an upload piece needs Content-Range: bytes START-END/TOTAL")
+    return int(match[1]), int(match[3])
 
 
 async def _bounded_body(request: Request) -> bytes:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from sync_protocol import (
     GENESIS_HASH,
+    BadSignature,
     BatchHeader,
     BrokenChain,
     ConflictingBatch,
@@ -29,6 +30,7 @@ from sync_protocol import (
     Receipt,
     RemoteProtocolError,
     RevokedNode,
+    SealedBatch,
     SignedBatch,
     SignedDocument,
     UnknownNode,
@@ -137,6 +139,20 @@ class Ingestor:
         with self._lock:
             self._drain_held(header.node_id)
         return result
+
+    def check_sender(self, sealed: SealedBatch) -> None:
+        """Checks who sent a frame before its body is read: enrolled, not revoked, signed.
+
+        Raises:
+            UnknownNode, RevokedNode, BadSignature.
+        """
+        sender = self._sender_key(sealed.header.node_id)
+        if sender.key_id != sealed.header.sender_key_id:
+            raise BadSignature(
+                f"batch names signing key {sealed.header.sender_key_id}, but node "
+                f"{sealed.header.node_id} is enrolled with key {sender.key_id}"
+            )
+        sealed.signed(b"").verify(sender)
 
     def _sender_key(self, node_id: str) -> VerifyKey:
         with self._home.engine.connect() as conn:

@@ -10,7 +10,6 @@ number of times; a receipt counts only if it verifies with the hub key the node 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,6 @@ from sync_protocol import (
     Receipt,
     SignedDocument,
     format_timestamp,
-    seal_batch,
     sign_document,
 )
 
@@ -30,8 +28,9 @@ from .enrollment import pinned_hub
 from .errors import NodeError
 from .home import NodeHome
 from .outbox import Outbox
+from .sealing import forget_acknowledged, sealed_blob, write_atomically
 
-__all__ = ["ExportReport", "ImportReport", "export_batches", "import_receipts", "write_atomically"]
+__all__ = ["ExportReport", "ImportReport", "export_batches", "import_receipts"]
 
 ROOT = "township-sync"
 Progress = Callable[[int, int], None]
@@ -54,17 +53,6 @@ class ImportReport:
     catalog_versions: tuple[str, ...]
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Writes a file whole or not at all: a stick pulled mid-write leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".part")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
 def export_batches(
     home: NodeHome, folder: Path, *, progress: Progress | None = None
 ) -> ExportReport:
@@ -81,7 +69,7 @@ def export_batches(
     listed, size = [], 0
     try:
         for done, batch in enumerate(batches, start=1):
-            blob = seal_batch(batch, hub.seal_key())
+            blob = sealed_blob(home, batch, hub)
             name = f"batch-{batch.header.batch_seq:08d}.tsb"
             write_atomically(target / name, blob)
             listed.append(
@@ -140,6 +128,7 @@ def import_receipts(home: NodeHome, folder: Path) -> ImportReport:
             ignored += 1
             continue
         applied += receipt.status == "applied"
+    forget_acknowledged(home)
     versions: list[str] = []
     catalog_file = source / "catalog.json"
     if catalog_file.exists():

@@ -1,0 +1,62 @@
+"""Provides the sealed copy of each outgoing batch, kept until the hub acknowledges it.
+
+Sealing draws a fresh HPKE key each time, so the same batch sealed twice gives different
+bytes. Keeping one sealed copy per batch (and per hub key) means a resumed upload continues
+the very bytes the hub already holds part of, and a USB export carries exactly the bytes
+HTTP would.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from sync_protocol import HubInfo, SignedBatch, seal_batch
+
+from .home import NodeHome
+
+__all__ = ["forget_acknowledged", "sealed_blob", "write_atomically"]
+
+_NAME = re.compile(r"batch-([0-9]{8})-[0-9a-f]{16}\.tsb")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Writes a file whole or not at all: a crash or a pulled stick leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _folder(home: NodeHome) -> Path:
+    return home.path / "outgoing"
+
+
+def sealed_blob(home: NodeHome, batch: SignedBatch, hub: HubInfo) -> bytes:
+    """The batch sealed to the hub's current key, the same bytes every time it is asked."""
+    key = hub.seal_key()
+    path = _folder(home) / f"batch-{batch.header.batch_seq:08d}-{key.key_id}.tsb"
+    if path.exists():
+        return path.read_bytes()
+    blob = seal_batch(batch, key)
+    write_atomically(path, blob)
+    return blob
+
+
+def forget_acknowledged(home: NodeHome) -> int:
+    """Deletes the sealed copies of batches the hub has applied; returns how many."""
+    applied = {
+        row[0]
+        for row in home.conn.execute("SELECT batch_seq FROM batches WHERE status = 'applied'")
+    }
+    removed = 0
+    for path in _folder(home).glob("batch-*.tsb") if _folder(home).exists() else ():
+        match = _NAME.fullmatch(path.name)
+        if match and int(match[1]) in applied:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
