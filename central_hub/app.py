@@ -49,6 +49,7 @@ def create_app(home: HubHome | Path, *, forward_interval: float = 30.0) -> Starl
         Route("/v1/uploads/{upload_id}", endpoints.upload_piece, methods=["PUT"]),
         Route("/v1/registrations", endpoints.register_forwarded, methods=["POST"]),
         Route("/v1/catalog", endpoints.catalog, methods=["GET"]),
+        Route("/v1/backlog", endpoints.backlog, methods=["POST"]),
         Route("/healthz", endpoints.health, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

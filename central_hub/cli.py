@@ -120,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("folder", type=Path)
     p.set_defaults(handler=_import_forward_receipts)
 
+    p = sub.add_parser(
+        "backlog",
+        parents=[common],
+        help="what counties hold that the prefecture has not received yet",
+    )
+    p.set_defaults(handler=_backlog)
+
     p = sub.add_parser("rotate-keys", parents=[common], help="new sealing keys for nodes")
     p.add_argument(
         "--retire-old",
@@ -244,6 +251,12 @@ def _import_forward_receipts(args: argparse.Namespace) -> dict[str, Any]:
     from .usb import import_forward_receipts
 
     return import_forward_receipts(_open(args), args.folder)
+
+
+def _backlog(args: argparse.Namespace) -> dict[str, Any]:
+    from .backlog import backlog_view
+
+    return {"counties": backlog_view(_open(args))}
 
 
 def _rotate_keys(args: argparse.Namespace) -> dict[str, Any]:

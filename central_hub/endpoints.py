@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 
 from sync_protocol import MAX_BODY_SIZE, HubClient, MalformedInput, ProtocolError, parse_json
 
+from .backlog import accept_backlog
 from .catalogs import catalog_bundle
 from .enrollment import accept_forwarded_registration, redeem_code
 from .errors import HubError, PersistenceError
@@ -114,6 +115,15 @@ class Endpoints:
             log.warning("forwarded registration refused: %s", exc)
             return _error(exc)
         return JSONResponse({"status": "registered"})
+
+    async def backlog(self, request: Request) -> JSONResponse:
+        try:
+            body = await _json_body(request)
+            await run_in_threadpool(accept_backlog, self.home, body.get("backlog"))
+        except (ProtocolError, HubError) as exc:
+            log.warning("backlog statement refused: %s", exc)
+            return _error(exc)
+        return JSONResponse({"status": "recorded"})
 
     async def forward_forever(self, interval: float) -> None:
         """Background store-and-forward; failures are logged and retried next round."""

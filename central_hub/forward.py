@@ -29,6 +29,7 @@ from sync_protocol import (
     verify_enrollment_proof,
 )
 
+from .backlog import report_backlog
 from .catalogs import store_upstream_catalog
 from .enrollment import sign_registration
 from .errors import HubError, NotLinked
@@ -114,6 +115,7 @@ def forward_round(home: HubHome, client: HubClient) -> ForwardReport:
             sent_batches + count,
             sent_events + n_events,
         )
+    report_backlog(home, client)  # after forwarding: what is still held here, and since when
     return ForwardReport(sent_nodes, sent_batches, sent_events)
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "batches",
     "cases",
     "catalogs",
+    "county_backlog",
     "create_engine_for",
     "cursors",
     "enroll_codes",
@@ -177,6 +178,15 @@ catalogs = sa.Table(
     sa.Column("sequence", sa.Integer, primary_key=True),
     sa.Column("version", sa.String, nullable=False, unique=True),
     sa.Column("published_at", sa.String, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
+# Prefecture only: each county's last signed statement of what it holds, not yet forwarded.
+county_backlog = sa.Table(
+    "county_backlog",
+    metadata,
+    sa.Column("hub_id", sa.String, primary_key=True),
+    sa.Column("reported_at", sa.String, nullable=False),
     sa.Column("document", sa.Text, nullable=False),
 )
 

@@ -26,8 +26,10 @@ from sync_protocol import (
     SignedDocument,
     peek_batch,
     seal_batch,
+    sign_document,
 )
 
+from .backlog import accept_backlog, backlog_statement
 from .catalogs import catalog_bundle
 from .enrollment import accept_forwarded_registration, sign_registration
 from .errors import HubError
@@ -82,6 +84,8 @@ def import_folder(
         for path in sorted((inbox / "registrations").glob("*.json")):
             accept_forwarded_registration(home, json.loads(path.read_bytes()))
             summary.registrations += 1
+        if (inbox / "backlog.json").exists():
+            accept_backlog(home, json.loads((inbox / "backlog.json").read_bytes()))
         files = sorted(inbox.glob("*/batch-*.tsb"))
         ingestor = Ingestor(home)
         seen: set[tuple[str, int]] = set()
@@ -169,6 +173,8 @@ def export_forward(
             _write_json(
                 target / "registrations" / f"{node_id}.json", _registration_of(home, node_id)
             )
+        statement = sign_document("backlog", backlog_statement(home), home.signing)
+        _write_json(target / "backlog.json", statement.to_dict())
     except OSError as exc:
         raise HubError(f"cannot write to {folder}: {exc.strerror or exc}") from exc
     return {"batches": written, "events": events, "nodes": len({n for n, _ in pending})}

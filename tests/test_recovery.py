@@ -56,6 +56,13 @@ def test_serving_county_hub_forwards_to_prefecture_in_background(tmp_path, hubs)
             break
         time.sleep(0.3)
     assert [(r["org_code"], r["accepted"]) for r in rows] == [(TOWNSHIP, 1)]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the round that forwarded also reported the backlog
+        counties = run_json("central-hub", "backlog", "--home", str(prefecture.home))["counties"]
+        if counties:
+            break
+        time.sleep(0.3)
+    assert [(c["hub_id"], c["nodes"]) for c in counties] == [("county-513431", [])]
 
 
 def test_node_reseals_after_the_hub_retires_the_key_it_pinned(tmp_path, hubs):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import run_cli, run_json
 from tests.factories import applicant_stream, items_by_category
-from tests.test_end_to_end import _accept, _build_network
+from tests.test_end_to_end import TOWNSHIP, _accept, _build_network
 
 pytestmark = pytest.mark.e2e
 
@@ -52,6 +52,12 @@ def test_usb_round_trip_delivers_each_event_once_in_any_order(tmp_path, hubs):
     assert forwarded["events"] == 5
     imported = run_json("central-hub", "import", str(usb2), "--home", str(prefecture.home))
     assert (imported["registrations"], imported["applied"]) == (1, 3)
+    # The prefecture learns what the county held when it wrote the stick, and since when.
+    (county_view,) = run_json("central-hub", "backlog", "--home", str(prefecture.home))["counties"]
+    assert county_view["hub_id"] == "county-513431"
+    assert [(n["center_code"], n["batches"], n["events"]) for n in county_view["nodes"]] == [
+        (TOWNSHIP, 3, 5)
+    ]
     run_json("central-hub", "import-receipts", str(usb2), "--home", str(county.home))
     assert (
         run_json(
