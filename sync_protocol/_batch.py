@@ -54,7 +54,10 @@ MAX_EVENTS_PER_BATCH = 10_000
 MAX_BODY_SIZE = 32 * 1024 * 1024
 MAX_HEADER_SIZE = 4096
 COMPRESSION = "zstd"
-ZSTD_LEVEL = 3
+ZSTD_LEVEL = 9
+"""Measured on realistic batches (bench/compression.py): 36.5 B/event at 133 MB/s, against
+41.4 at 736 MB/s for level 3 and 50.2 for zlib-6. Township links are slow and CPUs idle:
+the 12 % fewer bytes are worth 2 ms per 1,000-event batch."""
 _SIGNATURE_SIZE = 64
 _PREFIX = len(MAGIC) + 1 + 2
 _SIGNATURE_CONTEXT = b"township-sync/v1/batch\x00"
