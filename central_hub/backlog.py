@@ -17,14 +17,11 @@ import sqlalchemy as sa
 from sync_protocol import (
     HubClient,
     SignedDocument,
-    VerifyKey,
-    b64decode,
     format_timestamp,
     sign_document,
-    verify_document,
 )
 
-from .errors import EnrollmentRefused
+from .enrollment import verified_from_linked_county
 from .home import HubHome
 from .store import batches, county_backlog, forward_state, nodes
 
@@ -75,16 +72,7 @@ def accept_backlog(home: HubHome, doc_obj: Any) -> None:
     """
     document = SignedDocument.from_dict(doc_obj)
     with home.engine.begin() as conn:
-        counties = conn.execute(
-            sa.select(nodes).where(nodes.c.kind == "hub", nodes.c.revoked_at.is_(None))
-        ).all()
-        by_key = {VerifyKey(b64decode(r.sign_key, what="key")).key_id: r for r in counties}
-        sender = by_key.get(document.signer_key_id)
-        if sender is None:
-            raise EnrollmentRefused("backlog statement is not signed by a linked county hub")
-        body = verify_document(
-            document, VerifyKey(b64decode(sender.sign_key, what="key")), kind="backlog"
-        )
+        sender, body = verified_from_linked_county(conn, document, kind="backlog")
         conn.execute(county_backlog.delete().where(county_backlog.c.hub_id == sender.node_id))
         conn.execute(
             county_backlog.insert().values(

@@ -37,6 +37,7 @@ __all__ = [
     "issue_code",
     "redeem_code",
     "sign_registration",
+    "verified_from_linked_county",
 ]
 
 CODE_LIFETIME = timedelta(days=14)
@@ -185,6 +186,26 @@ def sign_registration(home: HubHome, registration: dict[str, Any]) -> SignedDocu
     return sign_document("node_registration", registration, home.signing)
 
 
+def verified_from_linked_county(
+    conn: sa.Connection, document: SignedDocument, *, kind: str
+) -> tuple[Any, dict[str, Any]]:
+    """The linked county hub that signed `document`, and the document's body.
+
+    Raises:
+        EnrollmentRefused: no linked, unrevoked county hub holds the signing key.
+        BadSignature, MalformedInput.
+    """
+    counties = conn.execute(
+        sa.select(nodes).where(nodes.c.kind == "hub", nodes.c.revoked_at.is_(None))
+    ).all()
+    by_key = {VerifyKey(b64decode(row.sign_key, what="key")).key_id: row for row in counties}
+    sender = by_key.get(document.signer_key_id)
+    if sender is None:
+        raise EnrollmentRefused(f"the {kind} is not signed by a linked county hub")
+    key = VerifyKey(b64decode(sender.sign_key, what="key"))
+    return sender, verify_document(document, key, kind=kind)
+
+
 def accept_forwarded_registration(home: HubHome, doc_obj: Any) -> None:
     """Registers a node that a linked county hub enrolled and vouches for.
 
@@ -194,16 +215,7 @@ def accept_forwarded_registration(home: HubHome, doc_obj: Any) -> None:
     """
     doc = SignedDocument.from_dict(doc_obj)
     with home.engine.begin() as conn:
-        county = conn.execute(
-            sa.select(nodes).where(nodes.c.kind == "hub", nodes.c.revoked_at.is_(None))
-        ).all()
-        by_key = {VerifyKey(b64decode(row.sign_key, what="key")).key_id: row for row in county}
-        sender = by_key.get(doc.signer_key_id)
-        if sender is None:
-            raise EnrollmentRefused("registration is not signed by a linked county hub")
-        body = verify_document(
-            doc, VerifyKey(b64decode(sender.sign_key, what="key")), kind="node_registration"
-        )
+        sender, body = verified_from_linked_county(conn, doc, kind="node_registration")
         registration = NodeRegistration.from_dict(body)
         if registration.kind != "node" or not registration.center_code.startswith(
             sender.center_code

@@ -201,12 +201,7 @@ class Ingestor:
         receipt = self._receipt(header, "applied", new_cursor, reason=_quarantine_note(held_back))
         conn.execute(
             batches.insert().values(
-                node_id=header.node_id,
-                batch_seq=header.batch_seq,
-                batch_hash=header.batch_hash,
-                header=header.encode(),
-                signature=opened.batch.signature,
-                body=opened.batch.body,
+                **_signed_batch_columns(opened),
                 event_count=header.event_count,
                 received_at=now,
                 receipt=json.dumps(receipt.to_dict(), ensure_ascii=False),
@@ -457,17 +452,20 @@ def _hold(conn: sa.Connection, opened: OpenedBatch) -> None:
                 f"a different batch {header.batch_seq} of {header.node_id} is already held"
             )
         return
-    conn.execute(
-        held_batches.insert().values(
-            node_id=header.node_id,
-            batch_seq=header.batch_seq,
-            batch_hash=header.batch_hash,
-            header=header.encode(),
-            signature=opened.batch.signature,
-            body=opened.batch.body,
-            received_at=_now(),
-        )
-    )
+    conn.execute(held_batches.insert().values(**_signed_batch_columns(opened), received_at=_now()))
+
+
+def _signed_batch_columns(opened: OpenedBatch) -> dict[str, object]:
+    """A batch as its node signed it: what the batches and held_batches tables keep."""
+    header = opened.batch.header
+    return {
+        "node_id": header.node_id,
+        "batch_seq": header.batch_seq,
+        "batch_hash": header.batch_hash,
+        "header": header.encode(),
+        "signature": opened.batch.signature,
+        "body": opened.batch.body,
+    }
 
 
 def _delete_held(conn: sa.Connection, row: sa.Row) -> None:
