@@ -1,7 +1,8 @@
 """Provides the casework exception hierarchy, with machine codes and bilingual messages.
 
 Every error raised by ``casework`` is a :class:`CaseworkError`. Each carries a snake_case
-``code`` that names the broken rule (stable: the hub sends it back to the node), an English
+``code`` that names the broken rule (stable; the hub quotes the message in its quarantine
+records and receipts), an English
 ``message`` for logs and developers, a Chinese ``message_zh`` for the clerk's screen, and,
 where one input field is at fault, ``field``.
 

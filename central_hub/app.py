@@ -8,10 +8,11 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from .endpoints import Endpoints
+from .endpoints import Endpoints, store_failure_response
 from .home import HubHome, open_home
 
 __all__ = ["create_app"]
@@ -52,4 +53,8 @@ def create_app(home: HubHome | Path, *, forward_interval: float = 30.0) -> Starl
         Route("/v1/backlog", endpoints.backlog, methods=["POST"]),
         Route("/healthz", endpoints.health, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={SQLAlchemyError: store_failure_response},
+    )

@@ -27,7 +27,7 @@ from .home import HubHome
 from .ingest import Decision, Ingestor
 from .uploads import Uploads
 
-__all__ = ["Endpoints"]
+__all__ = ["Endpoints", "store_failure_response"]
 
 log = logging.getLogger("central_hub")
 # A sealed batch is at most its compressed body plus framing; this bounds what we read.
@@ -140,7 +140,13 @@ class Endpoints:
             forward_round(self.home, client)
 
 
-def _store_failure(exc: SQLAlchemyError) -> JSONResponse:
+async def store_failure_response(_request: Request, exc: Exception) -> JSONResponse:
+    """Any route: a store failure is the hub's trouble, retryable, never a bare 500."""
+    log.error("store failed: %s", exc)
+    return _store_failure(exc)
+
+
+def _store_failure(exc: Exception) -> JSONResponse:
     """Disk full, database locked: nothing was applied; the node should retry later."""
     failure = PersistenceError(
         f"hub store failed: {exc.__class__.__name__}", hint="nothing was applied; retry later"

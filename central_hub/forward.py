@@ -169,6 +169,16 @@ def _forward_node(
             return sent, events
         document = client.submit_batch(seal_batch(batch, upstream.seal_key()))
         receipt = Receipt.verify(document, upstream.verify_key())
+        header = batch.header
+        if (receipt.node_id, receipt.batch_seq, receipt.batch_hash) != (
+            header.node_id,
+            header.batch_seq,
+            header.batch_hash,
+        ):
+            raise HubError(
+                f"prefecture receipt names batch {receipt.batch_seq} of {receipt.node_id}, "
+                f"not batch {header.batch_seq} of {header.node_id}; nothing was marked sent"
+            )
         if receipt.status == "applied":
             save_forward_state(home, node_id, forwarded_batch_seq=batch.header.batch_seq)
             sent, events = sent + 1, events + batch.header.event_count

@@ -1,7 +1,8 @@
 """Provides the hub's case projection: folding applied events into case rows.
 
 The hub runs the same pure state machine as the node (casework), so an event that breaks
-a case rule is refused here too, naming the rule, and the whole batch with it.
+a case rule is caught here too. It is quarantined, not applied: kept in the log, named with
+its rule in the receipt and the quarantine table, while the rest of its batch applies.
 """
 
 from __future__ import annotations

@@ -58,7 +58,10 @@ class Uploads:
         """Appends `piece` at `start` of a `total`-byte frame; ingests once complete.
 
         Raises:
-            MalformedInput: a bad id, range or frame (the partial file is dropped).
+            MalformedInput: a bad id or range (nothing stored), or a complete frame that does
+                not hash to its id (the partial file is dropped).
+            UnknownNode, RevokedNode, BadSignature: the frame's prefix names a sender this
+                hub does not accept (the partial file is dropped).
             RemoteProtocolError, HubError: from ingest, when the frame is complete.
         """
         _check_id(upload_id)

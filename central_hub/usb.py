@@ -82,10 +82,10 @@ def import_folder(
     summary = ImportSummary()
     try:
         for path in sorted((inbox / "registrations").glob("*.json")):
-            accept_forwarded_registration(home, json.loads(path.read_bytes()))
-            summary.registrations += 1
+            if _take_statement(path, summary, accept_forwarded_registration, home):
+                summary.registrations += 1
         if (inbox / "backlog.json").exists():
-            accept_backlog(home, json.loads((inbox / "backlog.json").read_bytes()))
+            _take_statement(inbox / "backlog.json", summary, accept_backlog, home)
         files = sorted(inbox.glob("*/batch-*.tsb"))
         ingestor = Ingestor(home)
         seen: set[tuple[str, int]] = set()
@@ -97,6 +97,19 @@ def import_folder(
     except OSError as exc:
         raise HubError(f"cannot use folder {folder}: {exc.strerror or exc}") from exc
     return summary
+
+
+def _take_statement(
+    path: Path, summary: ImportSummary, accept: Callable[[HubHome, Any], None], home: HubHome
+) -> bool:
+    """Takes one signed statement from the stick; a bad one is reported, not fatal."""
+    try:
+        accept(home, json.loads(path.read_bytes()))
+    except (ValueError, ProtocolError, HubError) as exc:
+        summary.rejected += 1
+        summary.reasons.append(f"{path.parent.name}/{path.name}: {exc}")
+        return False
+    return True
 
 
 def _ingest_file(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.conftest import run_cli, run_json, start_hub
 from tests.factories import APPLICANTS, items_by_category
 from tests.test_end_to_end import TOWNSHIP, _accept, _build_network
+from township_node.home import open_home
+from township_node.outbox import Outbox
+from township_node.schedule import is_due, load_state, request_round, run_forever
 
 pytestmark = pytest.mark.e2e
 
@@ -75,3 +80,36 @@ def test_node_reseals_after_the_hub_retires_the_key_it_pinned(tmp_path, hubs):
     report = run_json("central-hub", "report", "--home", str(county.home))
     assert sum(row["accepted"] for row in report["rows"]) == 1
     assert rotated["old_keys_retired"] is True
+
+
+def _run_daemon_until(home, done, *, seconds: float = 20) -> None:
+    """Runs the node's schedule loop in a thread until `done()` or the time is up."""
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=run_forever,
+        args=(home,),
+        daemon=True,
+        kwargs={"interval": timedelta(seconds=1), "stop": stop},
+    )
+    worker.start()
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stop.set()
+    worker.join(10)
+
+
+def test_daemon_backs_off_while_the_hub_is_down_and_delivers_when_asked_again(tmp_path, hubs):
+    _, county, node = _build_network(tmp_path, hubs)
+    _accept(node, items_by_category()["public_service"].code, APPLICANTS[1])
+    county.stop()
+    with open_home(tmp_path / "node") as home:
+        _run_daemon_until(home, lambda: load_state(home).failures > 0)
+        assert load_state(home).failures == 1  # failed quietly, now waiting 15-30 s
+        assert not is_due(load_state(home), datetime.now(UTC))
+    hubs.append(start_hub(county.home, port=county.port))
+    with open_home(tmp_path / "node") as home:
+        request_round(home)  # the clerk's "sync now"
+        _run_daemon_until(home, lambda: Outbox(home).status().unacknowledged_batches == 0)
+        assert Outbox(home).status().unacknowledged_batches == 0
+        assert load_state(home).failures == 0

@@ -77,9 +77,13 @@ def test_truncated_file_is_refused_with_its_reason_and_applies_nothing(tmp_path,
     run_json("township-node", "export", "--home", node, "--to", str(usb))
     (batch,) = _batch_files(usb)
     batch.write_bytes(batch.read_bytes()[:-40])
+    junk = usb / "township-sync" / "to-county-513431" / "registrations" / "junk.json"
+    junk.parent.mkdir(parents=True)
+    junk.write_text("not json")  # a stray file is reported, and the import goes on
     result = run_json("central-hub", "import", str(usb), "--home", str(county.home))
-    assert (result["applied"], result["rejected"]) == (0, 1)
-    assert "batch-00000001.tsb" in result["reasons"][0]
+    assert (result["applied"], result["rejected"]) == (0, 2)
+    assert any("junk.json" in reason for reason in result["reasons"])
+    assert any("batch-00000001.tsb" in reason for reason in result["reasons"])
     assert run_json("central-hub", "report", "--home", str(county.home))["rows"] == []
     # The node still holds it: a fresh export carries an intact copy.
     run_json("township-node", "export", "--home", node, "--to", str(usb))

@@ -1,8 +1,8 @@
 """Provides the `township-node` command line.
 
 Every command takes --home (or TOWNSHIP_NODE_HOME); --json prints one JSON object; a
-failure prints one English line on stderr and exits non-zero (sync: 3 when the hub cannot
-be reached, 4 when it refuses).
+failure prints one English line on stderr and exits non-zero: 2 invalid input, 3 hub
+unreachable, 4 hub refused, 5 local database failure, 6 byte cap reached (docs/errors.md).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@
     ├── CaseNotFound           no case with that number
     ├── InvalidInput           a clerk's input broke a rule (wraps casework errors)
     ├── SchemaTooNew           the database was written by newer software (no downgrades)
-    └── SyncFailed             a sync round stopped; exit_code 3 unreachable, 4 rejected
+    └── SyncFailed             a round stopped: exit 3 unreachable, 4 refused, 6 byte cap
 
 Messages are English for logs and the CLI; `message_zh` is what the clerk's window shows.
 """
@@ -63,7 +63,8 @@ class SchemaTooNew(NodeError):
 
 
 class SyncFailed(NodeError):
-    """A sync round could not finish. exit_code 3: hub unreachable; 4: hub rejected."""
+    """A sync round could not finish. exit_code 3: hub unreachable; 4: hub refused;
+    6: the byte cap stopped it with batches left for the next round."""
 
     def __init__(
         self,

@@ -10,14 +10,16 @@ node's settings, where `township-node status` and the app read it.
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sync_protocol import format_timestamp, parse_timestamp
 
 from .enrollment import pinned_hub
-from .errors import SyncFailed
+from .errors import NodeError, SyncFailed
 from .home import NodeHome
 from .store import get_json_setting, set_setting
 from .sync import SyncReport, sync_once
@@ -30,8 +32,12 @@ __all__ = [
     "after_success",
     "is_due",
     "load_state",
+    "request_round",
+    "run_forever",
     "run_round",
 ]
+
+log = logging.getLogger("township_node.schedule")
 
 MAX_BATCH_EVENTS = 1000
 MIN_BATCH_EVENTS = 50
@@ -102,6 +108,11 @@ def load_state(home: NodeHome) -> SyncState:
     return SyncState(**stored) if stored else SyncState()
 
 
+def request_round(home: NodeHome) -> None:
+    """Makes a round due now ("sync now"), whatever the back-off said."""
+    _save_state(home, replace(load_state(home), next_try_at=""))
+
+
 def _save_state(home: NodeHome, state: SyncState) -> None:
     with home.database.transaction() as conn:
         set_setting(conn, "sync_state", asdict(state))
@@ -149,3 +160,31 @@ def run_round(
         raise
     _save_state(home, after_success(state, datetime.now(UTC), interval=interval))
     return report
+
+
+def run_forever(
+    home: NodeHome,
+    *,
+    interval: timedelta = DEFAULT_INTERVAL,
+    stop: threading.Event | None = None,
+) -> None:
+    """Runs rounds when due until `stop` is set (or the process is stopped).
+
+    A failed round is logged and waits for its back-off; nothing here raises for a bad
+    link, so the loop survives days offline.
+    """
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        if is_due(load_state(home), datetime.now(UTC)):
+            try:
+                run_round(home, interval=interval)
+            except NodeError as exc:
+                log.warning("sync round failed: %s", exc.message)
+        stop.wait(_seconds_until_due(load_state(home)))
+
+
+def _seconds_until_due(state: SyncState) -> float:
+    if not state.next_try_at:
+        return 1.0
+    wait = (parse_timestamp(state.next_try_at) - datetime.now(UTC)).total_seconds()
+    return min(max(wait, 1.0), 60.0)  # wake at least each minute, to notice new work
