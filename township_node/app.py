@@ -1,0 +1,225 @@
+"""Provides the clerk's window: the Textual app that a new clerk can use on day one.
+
+Screens are modes (today, accept, cases, statistics, sync, clerks), each keeping its own stack,
+so a half-filled form survives a look at the case list. The window opens on the sign-in screen;
+after idle time it locks and the same clerk's PIN brings every screen back as it was. Sync runs
+in a worker thread on a schedule: the window never waits for the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from time import monotonic
+from typing import ClassVar
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from .home import open_home
+from .link import LinkState, SyncOutcome, read_link_state, run_sync, sync_due
+from .messages import CaseRecorded, ClerkSignedIn
+from .screens._base import localize_bindings
+from .screens.accept import AcceptScreen
+from .screens.admin_setup import AdminSetupScreen
+from .screens.cases import CasesScreen
+from .screens.clerks import ClerksScreen
+from .screens.sign_in import SignInScreen
+from .screens.statistics import StatisticsScreen
+from .screens.sync import SyncScreen
+from .screens.today import TodayScreen
+from .session import Session
+from .texts import Texts, save_language
+
+__all__ = ["TownshipApp"]
+
+_MODES: dict[str, Callable[[], Screen[None]]] = {
+    "today": TodayScreen,
+    "accept": AcceptScreen,
+    "cases": CasesScreen,
+    "stats": StatisticsScreen,
+    "sync": SyncScreen,
+    "clerks": ClerksScreen,
+}
+_GATE = "gate"  # the lock screen's own mode, made afresh for each lock
+SYNC_INTERVAL_SETTING = "sync_interval_seconds"
+LOCK_AFTER_SETTING = "lock_after_seconds"
+
+
+class TownshipApp(App[None]):
+    """The window of one node home.
+
+    Args:
+        home_path: the node home folder (made by `township-node init`).
+        sync_interval: seconds between background syncs after a good one (a failed one backs
+            off, see township_node.schedule); 0 turns them off. Default: the node's
+            `sync_interval_seconds` setting, else 60.
+        lock_after: idle seconds before the window locks. Default: the node's
+            `lock_after_seconds` setting, else 300.
+        clock: returns the current aware time (tests pass a fixed one).
+    """
+
+    CSS_PATH = "township.tcss"
+    TITLE = "township-node"
+    ENABLE_COMMAND_PALETTE = False
+    MODES = _MODES
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "go('today')", "今日"),
+        Binding("f3", "go('accept')", "受理"),
+        Binding("f4", "go('cases')", "办件"),
+        Binding("f5", "go('stats')", "统计"),
+        Binding("f6", "go('sync')", "同步"),
+        Binding("f7", "go('clerks')", "人员"),
+        Binding("f12", "lock", "锁屏"),
+        Binding("ctrl+q", "quit", "退出", show=False, priority=True),
+    ]
+
+    link: reactive[LinkState | None] = reactive(None, init=False)
+    syncing: reactive[bool] = reactive(False, init=False)
+    last_sync: reactive[SyncOutcome | None] = reactive(None, init=False)
+    """The outcome of the last sync run in this window (the sync screen shows its words)."""
+
+    def __init__(
+        self,
+        home_path: Path,
+        *,
+        sync_interval: float | None = None,
+        lock_after: float | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.home_path = home_path
+        home = open_home(home_path)
+        self.session = Session(home, clock=clock) if clock else Session(home)
+        self._sync_interval = _seconds(self.session, SYNC_INTERVAL_SETTING, sync_interval, 60)
+        self._lock_after = _seconds(self.session, LOCK_AFTER_SETTING, lock_after, 300)
+        self._last_input = monotonic()
+        self._locked = True
+        self._resume_mode = "today"
+        localize_bindings(self, self.session.texts)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.session.clerk is not None and not self._locked
+
+    def get_default_screen(self) -> Screen[None]:
+        if self.session.clerks.needs_admin():
+            return AdminSetupScreen()
+        return SignInScreen()
+
+    def on_mount(self) -> None:
+        self.link = read_link_state(self.session.home)
+        if self._sync_interval > 0:
+            # The schedule decides (it backs off while the link is down); the window only
+            # asks it now and then, and never before the first paint.
+            self.set_interval(min(10.0, self._sync_interval), self._sync_when_due)
+        if self._lock_after > 0:
+            self.set_interval(min(5.0, self._lock_after / 2), self._lock_when_idle)
+
+    def on_unmount(self) -> None:
+        self.session.home.close()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self._last_input = monotonic()
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing but sign-in works while no clerk is signed in (or the window is locked).
+        return self.signed_in or action not in ("go", "lock", "sync")
+
+    def action_go(self, mode: str) -> None:
+        if self.signed_in and mode in _MODES and self.check_action("go", (mode,)):
+            self.switch_mode(mode)
+
+    def on_clerk_signed_in(self, message: ClerkSignedIn) -> None:
+        previous = self.session.clerk
+        self.session.clerk = message.clerk
+        self._locked = False
+        self._last_input = monotonic()
+        if previous is None or previous.clerk_id != message.clerk.clerk_id:
+            self._reset_modes()  # another clerk: nothing of the last one's work stays open
+            self._resume_mode = "today"
+        self.switch_mode(self._resume_mode)
+        self.refresh_bindings()
+        self.notify(self.session.texts("欢迎，{name}", name=message.clerk.name))
+
+    def on_case_recorded(self, _message: CaseRecorded) -> None:
+        self.link = read_link_state(self.session.home)
+
+    def action_lock(self) -> None:
+        """Locks the window; the work under it stays as it was."""
+        if not self.signed_in or self.session.clerk is None:
+            return
+        self._locked = True
+        self._resume_mode = self.current_mode
+        if _GATE in self._modes:
+            self.remove_mode(_GATE)
+        self.add_mode(
+            _GATE, partial(SignInScreen, clerk_id=self.session.clerk.clerk_id, locked=True)
+        )
+        self.switch_mode(_GATE)
+        self.refresh_bindings()
+
+    def _lock_when_idle(self) -> None:
+        if self.signed_in and monotonic() - self._last_input >= self._lock_after:
+            self.action_lock()
+
+    def toggle_language(self) -> None:
+        """Switches between Chinese and English; every other screen starts afresh in it."""
+        language = "en" if self.session.texts.language == "zh" else "zh"
+        with self.session.home.database.transaction() as conn:
+            save_language(conn, language)
+        self.session.texts = Texts(language)
+        # Start again from the Chinese BINDINGS, then translate (a no-op for Chinese).
+        self._bindings = self._merged_bindings.copy() if self._merged_bindings else self._bindings
+        localize_bindings(self, self.session.texts)
+        self._reset_modes()
+        self.refresh_bindings()
+
+    def _reset_modes(self) -> None:
+        for mode, factory in _MODES.items():
+            if mode != self.current_mode:
+                self.remove_mode(mode)
+                self.add_mode(mode, factory)
+
+    def _sync_when_due(self) -> None:
+        if not self.syncing and sync_due(self.session.home):
+            self.action_sync()
+
+    def action_sync(self) -> None:
+        """Starts a sync round in the background unless one is running."""
+        if not self.syncing:
+            self.syncing = True
+            self._sync_in_background()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _sync_in_background(self) -> None:
+        try:
+            outcome = run_sync(
+                self.home_path, interval=timedelta(seconds=self._sync_interval or 60)
+            )
+        except Exception as exc:
+            outcome = SyncOutcome(False, message_zh=f"同步出错：{exc}")
+        self.call_from_thread(self._sync_finished, outcome)
+
+    def _sync_finished(self, outcome: SyncOutcome) -> None:
+        self.syncing = False
+        if outcome.catalogs_taken:
+            self.session.forget_catalog()
+        self.last_sync = outcome
+        self.link = read_link_state(self.session.home)
+
+
+def _seconds(session: Session, key: str, given: float | None, default: float) -> float:
+    if given is not None:
+        return given
+    try:
+        return float(session.setting(key, str(default)))
+    except ValueError:
+        return default

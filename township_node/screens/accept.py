@@ -1,0 +1,190 @@
+"""Provides the accept screen: item, applicant, materials, fee; on save, the receipt."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, SelectionList, Static
+
+import casework
+
+from ..dialogs.receipt_dialog import ReceiptDialog
+from ..errors import NodeError
+from ..messages import CaseRecorded
+from ..receipts import receipt_facts, receipt_text, save_receipt
+from ..widgets.applicant_form import FIELDS, ApplicantForm
+from ..widgets.item_picker import ItemPicker
+from ..widgets.materials_checklist import MaterialsChecklist
+from ._base import WindowScreen
+
+__all__ = ["AcceptScreen"]
+
+_MATERIAL_FIELDS = ("missing_materials", "required_materials")
+_PROMISE_DAYS = 5  # a default the clerk changes: a week of working days to bring what is owed
+
+
+class AcceptScreen(WindowScreen):
+    """Enter moves to the next field; Ctrl+S accepts and shows the receipt."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "保存", priority=True),
+        Binding("ctrl+n", "new", "清空"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._item: casework.Item | None = None
+        self._refusal = ""
+
+    def compose_body(self) -> ComposeResult:
+        t = self.t
+        with VerticalScroll(id="accept", classes="body"):
+            yield ItemPicker(id="picker")
+            yield ApplicantForm(id="applicant")
+            yield Label(t("申请材料（空格切换：已收 / 容缺）"), classes="section")
+            yield MaterialsChecklist(id="materials")
+            yield Static(id="cancelled-note", classes="hint")
+            yield Label("", id="error-missing_materials", classes="field-error")
+            with Horizontal(classes="field-row", id="promised-row"):
+                yield Label(t("承诺补交日期"), classes="field-label")
+                yield Input(placeholder="YYYY-MM-DD", id="promised_by", compact=True)
+            yield Label("", id="error-promised_by", classes="field-error")
+            with Horizontal(classes="field-row", id="fee-row"):
+                yield Label(t("收费（元）"), classes="field-label")
+                yield Input(id="fee_yuan", compact=True)
+            yield Label("", id="error-fee_yuan", classes="field-error")
+            yield Button(
+                f"{t('受理并出具回执')} (Ctrl+S)", id="save", variant="primary", compact=True
+            )
+
+    def on_mount(self) -> None:
+        self.action_new()
+
+    def action_new(self) -> None:
+        """Clears the form for the next citizen."""
+        self._item, self._refusal = None, ""
+        self.query_one(ItemPicker).reset()
+        self.query_one(ApplicantForm).reset()
+        self.query_one(MaterialsChecklist).show_item(None)
+        self.query_one("#cancelled-note", Static).update("")
+        for name in ("promised_by", "fee_yuan"):
+            self.query_one(f"#{name}", Input).value = ""
+        for name in ("missing_materials", "promised_by", "fee_yuan"):
+            self._show_error(name, "")
+        self.query_one("#promised-row").display = False
+        self.query_one("#fee-row").display = False
+        self.query_one("#item-search", Input).focus()
+
+    def on_item_picker_item_chosen(self, event: ItemPicker.ItemChosen) -> None:
+        item = self._item = event.item
+        self._refusal = event.refusal
+        self.query_one(MaterialsChecklist).show_item(item)
+        cancelled = [m.name for m in item.materials if m.certificate == "cancelled"]
+        note = (
+            f"{self.t('已取消的证明，不得要求提供')}：{'、'.join(cancelled)}" if cancelled else ""
+        )
+        self.query_one("#cancelled-note", Static).update(note)
+        self.query_one("#fee-row").display = item.charged
+        self.query_one("#fee_yuan", Input).value = (
+            str(item.fee_standard_yuan) if item.charged else ""
+        )
+        self._missing_changed()
+        if not self._refusal:
+            self.query_one("#name", Input).focus()
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        self._missing_changed()
+
+    def _missing_changed(self) -> None:
+        missing = self.query_one(MaterialsChecklist).missing()
+        self.query_one("#promised-row").display = bool(missing)
+        promised = self.query_one("#promised_by", Input)
+        if missing and not promised.value:
+            session = self.session
+            promised.value = session.calendar.due_date(
+                session.today(), _PROMISE_DAYS
+            ).due.isoformat()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id in (*FIELDS, "promised_by", "fee_yuan"):
+            self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+
+    def action_save(self) -> None:
+        picker = self.query_one(ItemPicker)
+        if self._item is None or self._refusal:
+            picker.show_error(self._refusal or self.t("请先选择事项"))
+            self.query_one("#item-search", Input).focus()
+            return
+        at_fault = self.query_one(ApplicantForm).check_all()
+        if at_fault:
+            self.query_one(f"#{at_fault}", Input).focus()
+            return
+        self._accept(self._item)
+
+    def _accept(self, item: casework.Item) -> None:
+        session = self.session
+        values = self.query_one(ApplicantForm).values()
+        missing = self.query_one(MaterialsChecklist).missing()
+        try:
+            case = session.casebook.accept(
+                item_code=item.code,
+                applicant_name=values["name"],
+                id_number=values["id_number"],
+                phone=values["phone"],
+                clerk_id=session.clerk_id,
+                fee_yuan=self.query_one("#fee_yuan", Input).value.strip() or "0",
+                missing_materials=missing,
+                promised_by=self._promised_by() if missing else None,
+            )
+        except NodeError as exc:
+            self._show_failure(exc)
+            return
+        self.post_message(CaseRecorded(case.case_no))
+        facts = receipt_facts(
+            session.casebook,
+            case.case_no,
+            center_name=session.center_name,
+            window=session.window,
+            clerk_name=session.clerk.name if session.clerk else "",
+        )
+        text = receipt_text(facts)
+        path = save_receipt(session.home.path, facts, text)
+        self.notify(self.t("已受理，办件编号 {case_no}", case_no=case.case_no))
+        self.app.push_screen(ReceiptDialog(text, path), callback=lambda _result: self.action_new())
+
+    def _promised_by(self) -> date | None:
+        try:
+            return date.fromisoformat(self.query_one("#promised_by", Input).value.strip())
+        except ValueError:
+            return None
+
+    def _show_failure(self, exc: NodeError) -> None:
+        """Puts the error under the field at fault, and the cursor in it."""
+        message, field = self.t.error(exc), exc.field
+        if field == "item_code":
+            self.query_one(ItemPicker).show_error(message)
+            self.query_one("#item-search", Input).focus()
+        elif field in FIELDS:
+            self.query_one(ApplicantForm).show_error(field, message)
+            self.query_one(f"#{field}", Input).focus()
+        elif field in _MATERIAL_FIELDS:
+            self._show_error("missing_materials", message)
+            self.query_one(MaterialsChecklist).focus()
+        elif field in ("promised_by", "fee_yuan"):
+            self._show_error(field, message)
+            self.query_one(f"#{field}", Input).focus()
+        else:
+            self.notify(message, severity="error", timeout=8)
+
+    def _show_error(self, name: str, message: str) -> None:
+        error = self.query_one(f"#error-{name}", Label)
+        error.update(message)
+        error.display = bool(message)

@@ -1,0 +1,145 @@
+"""Provides the item picker: type Chinese, pinyin or initials, pick the item with Enter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+import casework
+
+from ..errors import NodeError
+from ..session import session_of
+from ..texts import Texts, clip
+
+__all__ = ["ItemPicker"]
+
+
+class ItemPicker(Vertical):
+    """A search field over the catalog with the matches below it.
+
+    Up and Down move through the matches while the cursor stays in the field; Enter picks.
+    An item this center may not accept is still shown, with where the citizen should go.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
+
+    @dataclass
+    class ItemChosen(Message):
+        """The clerk picked an item (it may be one this center must refuse)."""
+
+        item: casework.Item
+        refusal: str
+        """Where the citizen should go instead, or "" when this center may accept it."""
+
+    def compose(self) -> ComposeResult:
+        t = session_of(self).texts
+        with Horizontal(classes="field-row"):
+            yield Label(t("事项"), classes="field-label")
+            yield Input(
+                placeholder=t("查找事项（汉字、拼音或首字母）"), id="item-search", compact=True
+            )
+        yield OptionList(id="item-results")
+        yield Static(id="item-info")
+        yield Label("", id="error-item_code", classes="field-error")
+
+    def on_mount(self) -> None:
+        self._chosen = ""
+        self.query_one("#error-item_code", Label).display = False
+        self._build_index()
+
+    @work(thread=True, exclusive=True, group="item-index")
+    def _build_index(self) -> None:
+        # Loading the pinyin tables takes ~50 ms: never on the way to the first keystroke.
+        session_of(self).item_index  # noqa: B018 (builds and caches it)
+        self.app.call_from_thread(self._search, self.query_one("#item-search", Input).value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "item-search":
+            event.stop()
+            if event.value != self._chosen:  # typing again after a choice: search afresh
+                self._chosen = ""
+                self.query_one("#item-results").display = True
+                self._search(event.value)
+
+    def _search(self, query: str) -> None:
+        session = session_of(self)
+        if "item_index" not in session.__dict__:
+            return  # the worker searches as soon as the index is ready
+        results = self.query_one("#item-results", OptionList)
+        results.clear_options()
+        for item in session.item_index.search(query):
+            label = f"{clip(item.name, 40)}  [dim]{item.code}[/]"
+            results.add_option(Option(label, id=item.code))
+        if results.option_count:
+            results.highlighted = 0
+
+    def action_move(self, step: int) -> None:
+        results = self.query_one("#item-results", OptionList)
+        if results.option_count:
+            current = results.highlighted or 0
+            results.highlighted = max(0, min(results.option_count - 1, current + step))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "item-search":
+            return
+        event.stop()
+        results = self.query_one("#item-results", OptionList)
+        if results.highlighted is not None:
+            self._choose(str(results.get_option_at_index(results.highlighted).id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._choose(str(event.option.id))
+
+    def _choose(self, code: str) -> None:
+        session = session_of(self)
+        item = session.catalog.get(code)
+        refusal = _refusal(item, session.level, session.today(), session.texts.language)
+        self._chosen = item.name
+        self.query_one("#item-search", Input).value = item.name
+        self.query_one("#item-results").display = False
+        self.query_one("#item-info", Static).update(_describe(item, session.texts))
+        self.show_error(refusal)
+        self.post_message(self.ItemChosen(item, refusal))
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one("#error-item_code", Label)
+        error.update(message)
+        error.display = bool(message)
+
+    def reset(self) -> None:
+        self._chosen = ""
+        self.query_one("#item-results").display = True
+        self.query_one("#item-search", Input).value = ""
+        self.query_one("#item-info", Static).update("")
+        self.show_error("")
+
+
+def _refusal(item: casework.Item, level: str, today: date, language: str) -> str:
+    try:
+        casework.check_item_available(item, center_level=level, on_date=today)
+    except (casework.CaseworkError, NodeError) as exc:
+        return exc.message if language == "en" else exc.message_zh
+    return ""
+
+
+def _describe(item: casework.Item, texts: Texts) -> str:
+    limit = (
+        texts("即办")
+        if item.promised_limit_days == 0
+        else texts("承诺时限 {days} 个工作日", days=item.promised_limit_days)
+    )
+    fee = texts("收费 {fee} 元", fee=item.fee_standard_yuan) if item.charged else texts("不收费")
+    return f"[b]{item.name}[/]  {item.code} · {texts.category(item.category)} · {limit} · {fee}"
