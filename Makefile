@@ -29,6 +29,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/sync_throughput.py
+	$(BIN)/python bench/compression.py
+	$(BIN)/python bench/suite_cost.py
+	$(BIN)/python bench/casework_fold.py
+	$(BIN)/python bench/tui_startup.py
 
 clean:
 	rm -rf $(VENV) demo build dist

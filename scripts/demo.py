@@ -8,6 +8,7 @@ again to start over; `make demo-stop` stops the hubs.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,7 @@ from central_hub.reports import report_table  # noqa: E402
 from tests.factories import APPLICANTS, items_by_category  # noqa: E402
 
 PREFECTURE, COUNTY, TOWNSHIP = "513400", "513431", "513431100"
+ADMIN_PIN, CLERK_PIN = "135790", "2468"  # demo only
 
 
 console = Console(record=True, width=100)
@@ -204,9 +206,29 @@ def main() -> None:
 
     say(f"州中心办件统计（{date.today():%Y年%m月%d日}）", "the prefecture's report")
     console.print(report_table(cli("central-hub", "report", "--home", str(pref))["rows"]))
+
+    say("设置窗口人员", "setting up the window's clerks")
+    cli("township-node", "clerk", "set-admin", "--home", str(node), "--pin", ADMIN_PIN)
+    cli(
+        "township-node",
+        "clerk",
+        "add",
+        "zhang",
+        "--name",
+        "张敏",
+        "--pin",
+        CLERK_PIN,
+        "--admin-pin",
+        ADMIN_PIN,
+        "--home",
+        str(node),
+    )
+    console.print(f"   管理员 admin: 工号 admin 密码 {ADMIN_PIN}")
+    console.print(f"   窗口人员 clerk: 工号 zhang 密码 {CLERK_PIN}")
     console.print(f"""
 接下来可以试试 (try next):
   export TOWNSHIP_NODE_HOME={node}
+  .venv/bin/township-node            # 窗口程序 the clerk's window (工号 zhang, 密码 {CLERK_PIN})
   .venv/bin/township-node case list
   .venv/bin/township-node case show {case_nos[1]}
   .venv/bin/township-node case advance {case_nos[1]}
@@ -216,6 +238,11 @@ def main() -> None:
   make demo-stop      # 停止演示中心 (stop the demo hubs)
 """)
     console.save_svg(str(DEMO / "demo.svg"), title="make demo")
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        say("打开窗口程序", "opening the clerk's window; Ctrl+Q quits")
+        time.sleep(1.5)
+        os.execv(sys.executable, [sys.executable, "-m", "township_node", "--home", str(node)])
+    console.print(f"打开窗口程序 (open the clerk's window): .venv/bin/township-node --home {node}")
 
 
 if __name__ == "__main__":
