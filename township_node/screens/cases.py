@@ -30,6 +30,8 @@ class CasesScreen(WindowScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "focus_search", "搜索"),
         Binding("ctrl+o", "toggle_overdue", "仅超期"),
+        # From the search field, ↓ goes into the list: what a new clerk tries first.
+        Binding("down", "focus_list", show=False),
     ]
 
     def __init__(self) -> None:
@@ -69,6 +71,9 @@ class CasesScreen(WindowScreen):
 
     def action_focus_search(self) -> None:
         self.query_one("#case-search", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one(CaseTable).focus()
 
     def action_toggle_overdue(self) -> None:
         box = self.query_one("#overdue-filter", Checkbox)

@@ -88,3 +88,15 @@ async def test_today_puts_overdue_before_due_soon_and_opens_a_case_with_enter(ma
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen) and app.screen.case_no == overdue[0]
+
+
+async def test_down_arrow_from_the_search_field_enters_the_list(make_app, node_home):
+    add_cases(node_home, 3)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#case-table")
