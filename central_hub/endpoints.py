@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from sync_protocol import MAX_BODY_SIZE, HubClient, MalformedInput, ProtocolError, parse_json
@@ -169,11 +169,16 @@ def _content_range(header: str) -> tuple[int, int]:
 
 async def _bounded_body(request: Request) -> bytes:
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_REQUEST_BYTES:
-            raise MalformedInput(f"request body is over {MAX_REQUEST_BYTES} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_REQUEST_BYTES:
+                raise MalformedInput(f"request body is over {MAX_REQUEST_BYTES} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # A link cut mid-upload is normal in the mountains, not a hub failure: nothing was
+        # read into the store, and the node resumes or resends.
+        raise MalformedInput(f"the client disconnected after {size} bytes") from None
     return b"".join(chunks)
 
 

@@ -16,7 +16,7 @@ from sync_protocol import HubInfo, SignedBatch, seal_batch
 
 from .home import NodeHome
 
-__all__ = ["forget_acknowledged", "sealed_blob", "write_atomically"]
+__all__ = ["forget_acknowledged", "forget_sealed", "sealed_blob", "write_atomically"]
 
 _NAME = re.compile(r"batch-([0-9]{8})-[0-9a-f]{16}\.tsb")
 
@@ -45,6 +45,12 @@ def sealed_blob(home: NodeHome, batch: SignedBatch, hub: HubInfo) -> bytes:
     blob = seal_batch(batch, key)
     write_atomically(path, blob)
     return blob
+
+
+def forget_sealed(home: NodeHome, batch_seq: int) -> None:
+    """Drops the sealed copies of one batch, so the next send seals it afresh."""
+    for path in _folder(home).glob(f"batch-{batch_seq:08d}-*.tsb"):
+        path.unlink(missing_ok=True)
 
 
 def forget_acknowledged(home: NodeHome) -> int:

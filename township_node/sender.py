@@ -27,7 +27,7 @@ from .enrollment import refresh_hub_info
 from .errors import SyncFailed
 from .home import NodeHome
 from .outbox import Outbox
-from .sealing import forget_acknowledged, sealed_blob
+from .sealing import forget_acknowledged, forget_sealed, sealed_blob
 
 if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
     from sync_protocol import HubClient
@@ -147,6 +147,11 @@ class BatchSender:
         try:
             return self._exchange_once(batch)
         except HubRejected as exc:
+            if exc.remote_code == "malformed_input":
+                # The hub could not read our sealed copy (damaged on disk or on the way):
+                # the signed batch in the database is intact, so seal it afresh, once.
+                forget_sealed(self._home, batch.header.batch_seq)
+                return self._exchange_once(batch)
             if exc.remote_code != "wrong_recipient" or self._refreshed:
                 raise
         # The hub rotated its sealing key since we pinned it: fetch it and seal again.
