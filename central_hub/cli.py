@@ -121,6 +121,14 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_import_forward_receipts)
 
     p = sub.add_parser(
+        "quarantine",
+        parents=[common],
+        help="refused batches and quarantined events, with their reasons",
+    )
+    p.add_argument("--node", default="", help="only this node")
+    p.set_defaults(handler=_quarantine)
+
+    p = sub.add_parser(
         "backlog",
         parents=[common],
         help="what counties hold that the prefecture has not received yet",
@@ -251,6 +259,40 @@ def _import_forward_receipts(args: argparse.Namespace) -> dict[str, Any]:
     from .usb import import_forward_receipts
 
     return import_forward_receipts(_open(args), args.folder)
+
+
+def _quarantine(args: argparse.Namespace) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    from .store import quarantine, rejected_batches
+
+    home = _open(args)
+    refused = rejected_batches.c
+    kept = quarantine.c
+    batches_query = sa.select(
+        refused.node_id,
+        refused.batch_seq,
+        refused.reason_code,
+        refused.message,
+        refused.received_at,
+    ).order_by(refused.received_at)
+    events_query = sa.select(
+        kept.node_id,
+        kept.seq,
+        kept.case_id,
+        kept.type,
+        kept.reason_code,
+        kept.message,
+        kept.quarantined_at,
+    ).order_by(kept.quarantined_at)
+    if args.node:
+        batches_query = batches_query.where(refused.node_id == args.node)
+        events_query = events_query.where(kept.node_id == args.node)
+    with home.engine.connect() as conn:
+        return {
+            "rejected_batches": [dict(row._mapping) for row in conn.execute(batches_query)],
+            "quarantined_events": [dict(row._mapping) for row in conn.execute(events_query)],
+        }
 
 
 def _backlog(args: argparse.Namespace) -> dict[str, Any]:

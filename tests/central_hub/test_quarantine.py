@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from central_hub.store import cases, events, quarantine
@@ -105,3 +106,24 @@ def test_events_of_a_case_whose_acceptance_was_quarantined_are_quarantined_too(t
     accept, refuse = _forge(pair, {"p:item_code": "SAMPLE-CL-001"}), _forge(pair, {}, seq=2)
     _send(pair, [accept, refuse])
     assert _quarantined(pair) == [(1, "rule_violation"), (2, "rule_violation")]
+
+
+def test_county_admin_sees_quarantined_events_and_refused_batches_with_reasons(tmp_path, capsys):
+    from central_hub.cli import main
+    from sync_protocol import SealPrivateKey, WrongRecipient
+    from township_node.outbox import Outbox
+
+    pair = make_pair(tmp_path)
+    pair.accept(1)
+    _send(pair, [_forge(pair, {"p:item_code": "SAMPLE-CL-001"})])
+    pair.accept(1)
+    Outbox(pair.node).cut()
+    batch = Outbox(pair.node).unacknowledged()[-1]
+    with pytest.raises(WrongRecipient):  # refused, and kept for the admin
+        pair.ingestor.ingest(seal_batch(batch, SealPrivateKey.generate().public))
+    capsys.readouterr()
+    assert main(["quarantine", "--home", str(pair.hub.path), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [e["reason_code"] for e in shown["quarantined_events"]] == ["rule_violation"]
+    assert "acceptance rule" in shown["quarantined_events"][0]["message"]
+    assert [b["reason_code"] for b in shown["rejected_batches"]] == ["wrong_recipient"]
