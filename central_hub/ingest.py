@@ -8,8 +8,6 @@ leaves either all of a batch or none of it.
 
 from __future__ import annotations
 
-import contextlib
-import enum
 import json
 import logging
 import threading
@@ -20,7 +18,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from sync_protocol import (
-    GENESIS_HASH,
     BadSignature,
     BatchHeader,
     BrokenChain,
@@ -43,10 +40,13 @@ from sync_protocol import (
     seal_batch,
 )
 
+from .arrivals import Arrivals
 from .catalogs import CatalogVersions
 from .errors import HubError
 from .home import HubHome
-from .projection import Quarantined, project_events
+from .projection import project_events
+from .quarantine import quarantine_note, record_quarantine
+from .sequencing import Decision, NodeCursor, decide
 from .store import (
     batches,
     cursors,
@@ -54,7 +54,6 @@ from .store import (
     held_batches,
     insert_many,
     nodes,
-    quarantine,
     rejected_batches,
 )
 
@@ -63,36 +62,6 @@ __all__ = ["Decision", "IngestResult", "Ingestor", "NodeCursor", "decide"]
 log = logging.getLogger("central_hub.ingest")
 MAX_REJECTED_KEPT_PER_NODE = 1000
 """Past this many refusals of one node id, only the reason is kept, not the bytes."""
-
-
-class Decision(enum.Enum):
-    APPLY = "apply"
-    DUPLICATE = "duplicate"
-    CONFLICT = "conflict"
-    HOLD = "hold"
-    BROKEN_CHAIN = "broken_chain"
-
-
-@dataclass(frozen=True, slots=True)
-class NodeCursor:
-    next_batch_seq: int = 1
-    last_event_seq: int = 0
-    last_batch_hash: str = GENESIS_HASH
-
-
-def decide(cursor: NodeCursor, header: BatchHeader, stored_hash: str | None) -> Decision:
-    """What to do with a batch, given what the hub holds of its node.
-
-    Args:
-        stored_hash: the hash of the batch the hub already applied at this seq, if any.
-    """
-    if header.batch_seq < cursor.next_batch_seq:
-        return Decision.DUPLICATE if stored_hash == header.batch_hash else Decision.CONFLICT
-    if header.batch_seq > cursor.next_batch_seq:
-        return Decision.HOLD
-    if header.prev_hash != cursor.last_batch_hash or header.first_seq != cursor.last_event_seq + 1:
-        return Decision.BROKEN_CHAIN
-    return Decision.APPLY
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +77,7 @@ class Ingestor:
         self._home = home
         self._lock = threading.Lock()
         self._catalogs = CatalogVersions(home)
-        self._arrivals = _Arrivals()
+        self._arrivals = Arrivals()
 
     def ingest(self, blob: bytes) -> IngestResult:
         """Verifies and applies one sealed batch, then any held batches it unblocks.
@@ -196,9 +165,9 @@ class Ingestor:
         )
         quarantined_ids = {q.event.event_id for q in held_back}
         insert_many(conn, events, list(_event_rows(opened, quarantined_ids)))
-        _record_quarantine(conn, held_back, header.batch_seq, now)
+        record_quarantine(conn, held_back, header.batch_seq, now)
         new_cursor = NodeCursor(header.batch_seq + 1, header.last_seq, header.batch_hash)
-        receipt = self._receipt(header, "applied", new_cursor, reason=_quarantine_note(held_back))
+        receipt = self._receipt(header, "applied", new_cursor, reason=quarantine_note(held_back))
         conn.execute(
             batches.insert().values(
                 **_signed_batch_columns(opened),
@@ -208,6 +177,14 @@ class Ingestor:
             )
         )
         _save_cursor(conn, header.node_id, new_cursor, now, exists=cursor.next_batch_seq > 1)
+        # A held copy of this batch (or an earlier one) is spent now; one can be left over
+        # when the hub stopped between applying a batch and draining what it released.
+        conn.execute(
+            held_batches.delete().where(
+                held_batches.c.node_id == header.node_id,
+                held_batches.c.batch_seq <= header.batch_seq,
+            )
+        )
         return receipt
 
     @staticmethod
@@ -304,38 +281,6 @@ class Ingestor:
         ).sign(self._home.signing)
 
 
-class _Arrivals:
-    """Batches of each node being processed right now.
-
-    A node sends a few batches in flight; if batch k overtook batch k-1 inside this process,
-    it waits for k-1 instead of being held and re-read later. Holding stays the answer for
-    a batch whose predecessor is not here at all.
-    """
-
-    _PATIENCE = 30.0
-
-    def __init__(self) -> None:
-        self._busy: set[tuple[str, int]] = set()
-        self._changed = threading.Condition()
-
-    @contextlib.contextmanager
-    def arrived(self, node_id: str, batch_seq: int) -> Iterator[None]:
-        with self._changed:
-            self._busy.add((node_id, batch_seq))
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._busy.discard((node_id, batch_seq))
-                self._changed.notify_all()
-
-    def wait_for_predecessor(self, node_id: str, batch_seq: int) -> None:
-        with self._changed:
-            self._changed.wait_for(
-                lambda: (node_id, batch_seq - 1) not in self._busy, timeout=self._PATIENCE
-            )
-
-
 def _now() -> str:
     return format_timestamp(datetime.now(UTC))
 
@@ -383,42 +328,6 @@ def _stored_batch(conn: sa.Connection, node_id: str, batch_seq: int) -> sa.Row |
             batches.c.node_id == node_id, batches.c.batch_seq == batch_seq
         )
     ).first()
-
-
-def _record_quarantine(
-    conn: sa.Connection, held_back: list[Quarantined], batch_seq: int, now: str
-) -> None:
-    for item in held_back:
-        log.warning("quarantined %s/%s: %s", item.event.node_id, item.event.seq, item.violation)
-    insert_many(
-        conn,
-        quarantine,
-        [
-            {
-                "event_id": q.event.event_id,
-                "node_id": q.event.node_id,
-                "seq": q.event.seq,
-                "case_id": q.event.case_id,
-                "type": q.event.type,
-                "reason_code": q.violation.code,
-                "message": q.violation.message,
-                "batch_seq": batch_seq,
-                "quarantined_at": now,
-            }
-            for q in held_back
-        ],
-    )
-
-
-def _quarantine_note(held_back: list[Quarantined]) -> str:
-    """The receipt's reason: which events were kept but not applied, and the first why."""
-    if not held_back:
-        return ""
-    seqs = ",".join(str(q.event.seq) for q in held_back[:20])
-    more = f" and {len(held_back) - 20} more" if len(held_back) > 20 else ""
-    return (
-        f"quarantined {len(held_back)} events (seq {seqs}{more}): {held_back[0].violation.message}"
-    )[:1000]
 
 
 def _event_rows(opened: OpenedBatch, quarantined_ids: set[str]) -> Iterator[dict[str, object]]:

@@ -14,15 +14,18 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sync_protocol import ProtocolError
 
 from .clerk_cli import add_clerk_commands
-from .errors import NodeError, SyncFailed
-from .home import NodeHome, init_home, open_home
+from .cli_common import home_path
+from .cli_common import open_from_args as _open
+from .errors import NodeError
+from .home import NodeHome, init_home
+from .sync_cli import add_sync_commands
 
 __all__ = ["main"]
 
@@ -95,40 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_case_commands(sub, common)
     add_clerk_commands(sub, common)
 
-    p = sub.add_parser("sync", parents=[common], help="deliver recorded events to the hub")
-    p.add_argument(
-        "--batch-events",
-        type=int,
-        default=None,
-        help="events per new batch (default: adapted to the link)",
-    )
-    p.add_argument(
-        "--max-bytes",
-        type=int,
-        default=None,
-        help="send at most this many bytes this round (metered links)",
-    )
-    p.set_defaults(handler=_sync)
-
-    p = sub.add_parser("daemon", parents=[common], help="sync on a schedule until stopped")
-    p.add_argument(
-        "--interval",
-        type=float,
-        default=300.0,
-        help="seconds between rounds when the link is good (default 300)",
-    )
-    p.set_defaults(handler=_daemon)
-
-    p = sub.add_parser("export", parents=[common], help="write unsent batches to a USB folder")
-    p.add_argument("--to", type=Path, required=True, dest="folder")
-    p.set_defaults(handler=_export)
-
-    p = sub.add_parser("import-receipts", parents=[common], help="apply receipts from a USB folder")
-    p.add_argument("folder", type=Path)
-    p.set_defaults(handler=_import_receipts)
-
-    p = sub.add_parser("status", parents=[common], help="what waits to be sent")
-    p.set_defaults(handler=_status)
+    add_sync_commands(sub, common)
 
     catalog = sub.add_parser("catalog", help="the item catalog").add_subparsers(title="catalog")
     p = catalog.add_parser("list", parents=[common], help="items this center may accept")
@@ -188,16 +158,6 @@ def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_case_show)
 
 
-def _home_path(args: argparse.Namespace) -> Path:
-    if not args.home:
-        raise NodeError("no node home: pass --home DIR or set TOWNSHIP_NODE_HOME")
-    return Path(args.home)
-
-
-def _open(args: argparse.Namespace) -> NodeHome:
-    return open_home(_home_path(args))
-
-
 def _casebook(home: NodeHome) -> Any:
     from .casebook import CaseBook
     from .catalog import center_level, current_calendar, current_catalog
@@ -213,12 +173,12 @@ def _casebook(home: NodeHome) -> Any:
 def _tui(args: argparse.Namespace) -> None:
     from .app import TownshipApp
 
-    TownshipApp(_home_path(args)).run()
+    TownshipApp(home_path(args)).run()
 
 
 def _init(args: argparse.Namespace) -> dict[str, Any]:
     with init_home(
-        _home_path(args), center_code=args.center, name=args.name, window=args.window
+        home_path(args), center_code=args.center, name=args.name, window=args.window
     ) as home:
         return {
             "node_id": home.node_id,
@@ -331,80 +291,6 @@ def _light(home: NodeHome, state: Any) -> str:
         return "none"
     today = datetime.now(UTC).astimezone(casework.CHINA_TZ).date()
     return str(casework.case_light(state, current_calendar(home), today=today))
-
-
-def _sync(args: argparse.Namespace) -> dict[str, Any]:
-    from .schedule import run_round
-
-    with _open(args) as home:
-        report = run_round(home, batch_events=args.batch_events, max_bytes=args.max_bytes)
-    if report.capped:
-        raise SyncFailed(
-            f"byte cap reached after {report.bytes_sent} bytes; the rest goes next round",
-            exit_code=6,
-            message_zh="已达到本次流量上限，其余数据下次同步",
-        )
-    return asdict(report)
-
-
-def _daemon(args: argparse.Namespace) -> None:
-    from .schedule import run_forever
-
-    with _open(args) as home:
-        run_forever(home, interval=timedelta(seconds=args.interval))
-
-
-def _progress(label: str) -> Any:
-    """Prints `label n/total` on one line of stderr, so long USB rounds show progress."""
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        print(f"\r{label} {done}/{total}", end=end, file=sys.stderr, flush=True)
-
-    return show
-
-
-def _export(args: argparse.Namespace) -> dict[str, Any]:
-    from .usb import export_batches
-
-    with _open(args) as home:
-        report = export_batches(home, args.folder, progress=_progress("导出 exporting batches"))
-        return asdict(report) | {"next": "import the folder at the hub: central-hub import DIR"}
-
-
-def _import_receipts(args: argparse.Namespace) -> dict[str, Any]:
-    from .outbox import Outbox
-    from .usb import import_receipts
-
-    with _open(args) as home:
-        report = import_receipts(home, args.folder)
-        status = Outbox(home).status()
-        return asdict(report) | {
-            "pending_events": status.unbatched_events + status.unacknowledged_events
-        }
-
-
-def _status(args: argparse.Namespace) -> dict[str, Any]:
-    from .outbox import Outbox
-    from .schedule import load_state
-
-    with _open(args) as home:
-        status = Outbox(home).status()
-        last = home.conn.execute(
-            "SELECT at, outcome, detail FROM sync_log ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        schedule = load_state(home)
-        return asdict(status) | {
-            "node_id": home.node_id,
-            "hub_url": home.setting("hub_url"),
-            "pending_events": status.unbatched_events + status.unacknowledged_events,
-            "last_sync": dict(zip(("at", "outcome", "detail"), last, strict=True)) if last else {},
-            "next_try_at": schedule.next_try_at,
-            "failures_in_a_row": schedule.failures,
-            "last_error": schedule.last_error,
-            "last_error_zh": schedule.last_error_zh,
-            "next_batch_events": schedule.batch_events,
-        }
 
 
 def _catalog_list(args: argparse.Namespace) -> dict[str, Any]:
