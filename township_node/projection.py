@@ -13,7 +13,7 @@ from datetime import date
 import casework
 from sync_protocol import Event, decode_event, parse_timestamp
 
-__all__ = ["project", "refresh_deadlines"]
+__all__ = ["fold_case", "project", "refresh_deadlines"]
 
 
 def project(
@@ -89,7 +89,7 @@ def refresh_deadlines(
         "SELECT case_id, due_date, due_provisional FROM cases WHERE due_date IS NOT NULL"
     ).fetchall()
     for case_id, due_before, provisional_before in open_cases:
-        state = _fold(conn, case_id)
+        state = fold_case(conn, case_id)
         _set_deadline(conn, state, calendar, today=today)
         after = conn.execute(
             "SELECT due_date, due_provisional FROM cases WHERE case_id = ?", (case_id,)
@@ -98,7 +98,8 @@ def refresh_deadlines(
     return changed
 
 
-def _fold(conn: sqlite3.Connection, case_id: str) -> casework.CaseState:
+def fold_case(conn: sqlite3.Connection, case_id: str) -> casework.CaseState:
+    """A case's state, folded from this node's log."""
     state = None
     for (body,) in conn.execute(
         "SELECT body FROM events WHERE case_id = ? ORDER BY seq", (case_id,)

@@ -15,9 +15,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 import casework
-from sync_protocol import decode_event, format_timestamp, parse_timestamp
+from sync_protocol import format_timestamp
 
 from .home import DATABASE_FILE, NodeHome
+from .projection import fold_case
 
 __all__ = [
     "PAGE_SIZE",
@@ -258,19 +259,8 @@ def _awaiting(conn: sqlite3.Connection, limit: int) -> list[CaseRow]:
 
 def _still_owes(conn: sqlite3.Connection, case_id: str) -> bool:
     """Folds the case: 容缺 materials stay owed until a receive_supplement names them."""
-    state = None
-    for (body,) in conn.execute(
-        "SELECT body FROM events WHERE case_id = ? ORDER BY seq", (case_id,)
-    ):
-        event = decode_event(body)
-        state = casework.apply_event(
-            state,
-            case_id=event.case_id,
-            type=event.type,
-            payload=event.payload,
-            occurred_at=parse_timestamp(event.occurred_at),
-        )
-    return state is not None and state.is_open and bool(state.missing_materials)
+    state = fold_case(conn, case_id)
+    return state.is_open and bool(state.missing_materials)
 
 
 def _select(
