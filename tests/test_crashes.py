@@ -301,15 +301,6 @@ def _wait_until_cursor(network: Network, *, at_least: int) -> None:
         conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: township_node/sealing.py write_atomically writes every sealed copy through "
-    "one fixed '<name>.part' file; two rounds at once (the daemon, the app's worker, a clerk's "
-    "`township-node sync`) that seal the same batch race on it, and one round dies with an "
-    "unmapped FileNotFoundError from os.replace instead of finishing or failing with a "
-    "SyncFailed",
-)
 def test_two_sync_rounds_at_once_both_finish_without_error(tmp_path, hubs):
     network = build_network(tmp_path, hubs)
     errors: list[BaseException] = []

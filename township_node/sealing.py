@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 from sync_protocol import HubInfo, SignedBatch, seal_batch
@@ -24,12 +25,17 @@ _NAME = re.compile(r"batch-([0-9]{8})-[0-9a-f]{16}\.tsb")
 def write_atomically(path: Path, data: bytes) -> None:
     """Writes a file whole or not at all: a crash or a pulled stick leaves no half file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".part")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    # A temporary name of its own: two rounds at once may write the same file.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _folder(home: NodeHome) -> Path:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from filelock import FileLock, Timeout
+
 from sync_protocol import (
     HubRejected,
     ProtocolError,
@@ -18,6 +20,7 @@ from sync_protocol import (
 
 from .catalog import pull_catalog
 from .enrollment import pinned_hub
+from .errors import SyncFailed
 from .failures import as_sync_failure
 from .home import NodeHome
 from .outbox import DEFAULT_BATCH_EVENTS, Outbox
@@ -54,6 +57,22 @@ def sync_once(
     Raises:
         SyncFailed: exit_code 3 when the hub cannot be reached, 4 when it refuses.
     """
+    try:
+        with FileLock(home.path / "sync.lock", timeout=0):
+            return _round(
+                home, client, batch_events=batch_events, window=window, max_bytes=max_bytes
+            )
+    except Timeout:
+        raise SyncFailed(
+            "another sync round is already running on this PC; this one stops",
+            exit_code=3,
+            message_zh="本机已有同步正在进行，本次同步已停止",
+        ) from None
+
+
+def _round(
+    home: NodeHome, client: HubClient, *, batch_events: int, window: int, max_bytes: int | None
+) -> SyncReport:
     Outbox(home).cut(max_events=batch_events)
     try:
         _, hub = pinned_hub(home)

@@ -54,7 +54,8 @@ def open_database(path: Path) -> NodeDatabase:
     # FULL: a clerk's recorded case must survive a power cut, not only a crash.
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=5000")
+    # The window, its background rounds and a clerk's CLI may share the file: wait, not fail.
+    conn.execute("PRAGMA busy_timeout=30000")
     database = NodeDatabase(conn)
     _migrate(database)
     return database
