@@ -7,16 +7,14 @@ from typing import ClassVar, Generic, TypeVar
 from textual.binding import BindingType
 from textual.screen import ModalScreen
 
-from ..screens._base import localize_bindings
-from ..session import Session, session_of
-from ..texts import Texts
+from ..screens._base import InSession, localize_bindings
 
 __all__ = ["WindowDialog"]
 
 ResultT = TypeVar("ResultT")
 
 
-class WindowDialog(ModalScreen[ResultT], Generic[ResultT]):
+class WindowDialog(InSession, ModalScreen[ResultT], Generic[ResultT]):
     """A dialog over a screen, in the window's language; Esc closes it with None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss_none", "取消")]
@@ -24,14 +22,6 @@ class WindowDialog(ModalScreen[ResultT], Generic[ResultT]):
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self, self.t)
-
-    @property
-    def session(self) -> Session:
-        return session_of(self)
-
-    @property
-    def t(self) -> Texts:
-        return self.session.texts
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

@@ -13,7 +13,19 @@ from ..session import Session, session_of
 from ..texts import Texts
 from ..widgets.status_bar import StatusBar
 
-__all__ = ["WindowScreen", "localize_bindings", "session_of"]
+__all__ = ["InSession", "WindowScreen", "localize_bindings", "session_of"]
+
+
+class InSession:
+    """What every screen and dialog of the window reads: the session and its language."""
+
+    @property
+    def session(self) -> Session:
+        return session_of(self)  # type: ignore[arg-type]  # mixed into Screen subclasses
+
+    @property
+    def t(self) -> Texts:
+        return self.session.texts
 
 
 def localize_bindings(node: DOMNode, texts: Texts) -> None:
@@ -26,20 +38,12 @@ def localize_bindings(node: DOMNode, texts: Texts) -> None:
         ]
 
 
-class WindowScreen(Screen[None]):
+class WindowScreen(InSession, Screen[None]):
     """A main screen: the status bar on top, the body, the key hints at the bottom."""
 
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self, self.t)
-
-    @property
-    def session(self) -> Session:
-        return session_of(self)
-
-    @property
-    def t(self) -> Texts:
-        return self.session.texts
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
