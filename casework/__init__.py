@@ -14,7 +14,9 @@ from casework.acceptance import (
     check_fee,
     check_item_available,
     check_materials,
+    receive_only_level,
 )
+from casework.actors import WINDOW_ACTIONS, actions_for, check_actor
 from casework.applicant import ID_TYPES, USCC_ID_TYPE, Applicant, validate_applicant
 from casework.case import OPEN_STATUSES, CaseState, Pause
 from casework.catalog import Catalog, Delegation, Item, Material, merge_catalogs
@@ -65,6 +67,7 @@ from casework.fixtures import (
     load_sample_county_catalog,
     sample_accept_payload,
 )
+from casework.history import CaseEvent, CaseHistory, Fork, SetAside, fold_history
 from casework.holidays import (
     CalendarLayer,
     layer_from_dict,
@@ -108,9 +111,12 @@ __all__ = [
     "STATUS_LABELS_ZH",
     "TYPE_CODES",
     "USCC_ID_TYPE",
+    "WINDOW_ACTIONS",
     "WORKFLOWS",
     "Applicant",
     "CalendarLayer",
+    "CaseEvent",
+    "CaseHistory",
     "CaseState",
     "CaseworkError",
     "Catalog",
@@ -120,6 +126,7 @@ __all__ = [
     "Deadline",
     "Delegation",
     "FeeNotAllowed",
+    "Fork",
     "IdentityWarning",
     "IllegalTransition",
     "InvalidApplicant",
@@ -140,15 +147,18 @@ __all__ = [
     "ResultCode",
     "RowError",
     "RuleViolation",
+    "SetAside",
     "UnknownItem",
     "UnknownOrg",
     "WorkCalendar",
+    "actions_for",
     "apply_event",
     "case_deadline",
     "case_light",
     "catalog_from_dict",
     "catalog_to_dict",
     "check_acceptance",
+    "check_actor",
     "check_fee",
     "check_item_available",
     "check_materials",
@@ -158,6 +168,7 @@ __all__ = [
     "county_of",
     "default_calendar",
     "fold",
+    "fold_history",
     "import_catalog_rows",
     "item_from_dict",
     "item_to_dict",
@@ -178,6 +189,7 @@ __all__ = [
     "parse_yuan",
     "paused_ranges",
     "read_catalog_file",
+    "receive_only_level",
     "sample_accept_payload",
     "validate_applicant",
     "validate_resident_id",

@@ -29,6 +29,7 @@ __all__ = [
     "check_fee",
     "check_item_available",
     "check_materials",
+    "receive_only_level",
 ]
 
 CENTER_NAMES = {
@@ -116,8 +117,27 @@ def _not_here(item: Item, level: str, on_date: date) -> ItemNotAvailable:
     )
 
 
+def receive_only_level(item: Item, *, center_level: str, on_date: date) -> str | None:
+    """The level that decides a case a township window may only receive (代收), or None.
+
+    前台综合受理、后台分类审批: a township's comprehensive window takes in a county item marked
+    一窗受理 (``single_window``) and escalates it; the county decides and the result comes back
+    to the window. Not when the item was delegated away from townships (they must refuse it).
+    """
+    if center_level != "township" or not item.single_window or not item.in_force(on_date):
+        return None
+    levels = item.implementing_levels(on_date)
+    if "township" in levels or "county" not in levels:
+        return None
+    if _delegated_away(item, "township", on_date) is not None:
+        return None
+    return "county"
+
+
 def check_item_available(item: Item, *, center_level: str, on_date: date) -> None:
-    """Check that a center of ``center_level`` may accept ``item`` on ``on_date``.
+    """Check that a center of ``center_level`` may accept and decide ``item`` on ``on_date``.
+
+    A township that may not may still receive it for the county: :func:`receive_only_level`.
 
     Raises:
         ItemNotAvailable: Not in force, not implemented at this level, or delegated away on

@@ -67,6 +67,12 @@ class CaseState:
     escalated_to: str | None = None
     holder_center: str = ""
     holder_trail: tuple[str, ...] = ()
+    decided_by: str | None = None
+    """The level that must decide the case when the accepting window only received it (代收):
+    ``"county"``; None when the accepting center decides."""
+    held_since: datetime | None = None
+    """When the current holder received the case (accept, escalate, return or the result's
+    hand-back to the window where the citizen applied)."""
     closed_at: datetime | None = None
     delivered_at: datetime | None = None
     updated_at: datetime | None = None

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from casework.applicant import validate_applicant
-from casework.codes import CATEGORIES, WORKFLOWS
+from casework.codes import CATEGORIES, LEVELS, WORKFLOWS
 from casework.errors import InvalidEvent
 
 __all__ = [
@@ -165,7 +165,8 @@ def parse_accept(payload: Mapping[str, Any], *, today: date) -> dict[str, Any]:
 
     Args:
         payload: ``{case_no, center_code, item_code, category, workflow, applicant,
-            catalog_version?, promised_limit_days?, missing_materials?, promised_by?}``.
+            catalog_version?, promised_limit_days?, missing_materials?, promised_by?,
+            decided_by?}``; ``decided_by`` names the level that decides a received case.
         today: Acceptance date in China, used for the applicant's birth-date check.
 
     Returns:
@@ -189,6 +190,7 @@ def parse_accept(payload: Mapping[str, Any], *, today: date) -> dict[str, Any]:
         "promised_limit_days": _limit(payload),
         "missing_materials": missing,
         "missing_promised_by": _promised_by(payload, today) if missing else None,
+        "decided_by": _choice(payload, "decided_by", LEVELS) if "decided_by" in payload else None,
     }
 
 

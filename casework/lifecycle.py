@@ -150,6 +150,7 @@ def _accept(case_id: str, payload: Mapping[str, Any], at: datetime) -> CaseState
         completed_at=None,
         result_code=None,
         holder_center=fields["center_code"],
+        held_since=at,
         updated_at=at,
         event_count=1,
         **fields,
@@ -208,6 +209,7 @@ def _return(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Chang
             holder_center=trail[-1] if trail else state.center_code,
             holder_trail=trail[:-1],
             escalated_to=None,
+            held_since=at,
         )
     return dict(status=_previous_step(state) or "accepted")
 
@@ -223,6 +225,7 @@ def _escalate(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Cha
         escalated_to=target,
         holder_center=target,
         holder_trail=(*state.holder_trail, state.holder_center),
+        held_since=at,
     )
 
 
@@ -255,8 +258,12 @@ def _complete(state: CaseState, payload: Mapping[str, Any], at: datetime) -> Cha
             " as lapsed without an outstanding supplement",
             "，没有待补正材料，不能以补正逾期办结",
         )
+    # 统一窗口出件: the result goes back to the window where the citizen applied, to deliver.
+    handed_back = state.holder_center != state.center_code
     return dict(
         status="completed",
+        holder_center=state.center_code,
+        held_since=at if handed_back else state.held_since,
         completed_at=at,
         closed_at=at,
         result_code=code,

@@ -51,6 +51,7 @@ def create_app(home: HubHome | Path, *, forward_interval: float = 30.0) -> Starl
         Route("/v1/registrations", endpoints.register_forwarded, methods=["POST"]),
         Route("/v1/catalog", endpoints.catalog, methods=["GET"]),
         Route("/v1/backlog", endpoints.backlog, methods=["POST"]),
+        Route("/v1/feed", endpoints.feed, methods=["POST"]),
         Route("/healthz", endpoints.health, methods=["GET"]),
     ]
     return Starlette(

@@ -25,6 +25,7 @@ from .cli_common import home_path
 from .cli_common import open_from_args as _open
 from .errors import HubError
 from .home import init_home
+from .routing_cli import add_routing_commands
 
 __all__ = ["main"]
 
@@ -147,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_rotate_keys)
 
     add_catalog_commands(sub, common)
+    add_routing_commands(sub, common)
 
     p = sub.add_parser("report", parents=[common], help="cases by category per org unit")
     p.add_argument("--since", default="", help="accepted on or after (YYYY-MM-DD)")
@@ -316,6 +318,12 @@ def _print(result: Any, *, as_json: bool) -> None:
     if isinstance(result, dict) and "rows" in result:
         _print_table(result["rows"])
         return
+    if isinstance(result, dict) and len(result) == 1:
+        (rows,) = result.values()
+        if isinstance(rows, list):
+            for row in rows:
+                print("  ".join(str(value) for value in row.values()))
+            return
     for key, value in result.items():
         print(f"{key}: {value}")
 

@@ -16,12 +16,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
-from sync_protocol import MAX_BODY_SIZE, HubClient, MalformedInput, ProtocolError, parse_json
+from sync_protocol import (
+    MAX_BODY_SIZE,
+    HubClient,
+    MalformedInput,
+    ProtocolError,
+    SignedDocument,
+    b64encode,
+    parse_json,
+)
 
 from .backlog import accept_backlog
 from .catalogs import catalog_bundle
 from .enrollment import accept_forwarded_registration, redeem_code
 from .errors import HubError, PersistenceError
+from .feed import answer_feed_request
 from .forward import forward_round, upstream_of
 from .home import HubHome
 from .ingest import Decision, Ingestor
@@ -124,6 +133,16 @@ class Endpoints:
             log.warning("backlog statement refused: %s", exc)
             return _error(exc)
         return JSONResponse({"status": "recorded"})
+
+    async def feed(self, request: Request) -> JSONResponse:
+        """The next page of the asking node's feed, sealed to it (protocol.md §10)."""
+        try:
+            document = SignedDocument.from_dict(await _json_body(request))
+            _page, blob = await run_in_threadpool(answer_feed_request, self.home, document)
+        except (ProtocolError, HubError) as exc:
+            log.warning("feed request refused: %s", exc)
+            return _error(exc)
+        return JSONResponse({"page": b64encode(blob)})
 
     async def forward_forever(self, interval: float) -> None:
         """Background store-and-forward; failures are logged and retried next round."""

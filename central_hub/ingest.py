@@ -78,6 +78,7 @@ class Ingestor:
         self._lock = threading.Lock()
         self._catalogs = CatalogVersions(home)
         self._arrivals = Arrivals()
+        self._centers: dict[str, str] = {}
 
     def ingest(self, blob: bytes) -> IngestResult:
         """Verifies and applies one sealed batch, then any held batches it unblocks.
@@ -160,8 +161,9 @@ class Ingestor:
         held_back = project_events(
             conn,
             opened.events,
-            sender_center=self._center_of(conn, header.node_id),
+            center_of=lambda node_id: self._center_of(conn, node_id),
             catalogs=self._catalogs,
+            now=now,
         )
         quarantined_ids = {q.event.event_id for q in held_back}
         insert_many(conn, events, list(_event_rows(opened, quarantined_ids)))
@@ -187,13 +189,16 @@ class Ingestor:
         )
         return receipt
 
-    @staticmethod
-    def _center_of(conn: sa.Connection, node_id: str) -> str:
-        return str(
-            conn.execute(
-                sa.select(nodes.c.center_code).where(nodes.c.node_id == node_id)
-            ).scalar_one()
-        )
+    def _center_of(self, conn: sa.Connection, node_id: str) -> str:
+        """The center a node is enrolled for (it never changes, so it is remembered)."""
+        center = self._centers.get(node_id)
+        if center is None:
+            center = self._centers[node_id] = str(
+                conn.execute(
+                    sa.select(nodes.c.center_code).where(nodes.c.node_id == node_id)
+                ).scalar_one()
+            )
+        return center
 
     def _drain_held(self, node_id: str) -> None:
         """Applies held batches that the newly applied one made next in line.

@@ -15,6 +15,8 @@ from sqlalchemy import event
 
 __all__ = [
     "batches",
+    "case_conflicts",
+    "case_parties",
     "cases",
     "catalogs",
     "county_backlog",
@@ -22,12 +24,14 @@ __all__ = [
     "cursors",
     "enroll_codes",
     "events",
+    "feed",
     "forward_state",
     "held_batches",
     "hub_meta",
     "insert_many",
     "metadata",
     "nodes",
+    "pending_events",
     "quarantine",
     "rejected_batches",
 ]
@@ -199,6 +203,52 @@ forward_state = sa.Table(
     sa.Column("forwarded_batch_seq", sa.Integer, nullable=False, default=0),
     sa.Column("last_forward_at", sa.String),
     sa.Column("last_error", sa.Text),
+)
+
+# Cases that cross centers (issue 6). A case with more than one party (the accepting center
+# and every center it was handed to) has its parties listed; what one party records goes to
+# the feed of the others, which their nodes pull by position.
+case_parties = sa.Table(
+    "case_parties",
+    metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("center_code", sa.String, primary_key=True),
+    sa.Column("joined_at", sa.String, nullable=False),
+)
+
+feed = sa.Table(
+    "feed",
+    metadata,
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("center_code", sa.String, nullable=False),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("author_center", sa.String, nullable=False),
+    sa.Column("added_at", sa.String, nullable=False),
+    sa.Index("feed_by_center", "center_code", "position"),
+)
+
+# Events recorded concurrently at two centers on one case (a fork): both are kept; the rule
+# order applies one and may set the other aside. Listed for a human to reconcile.
+case_conflicts = sa.Table(
+    "case_conflicts",
+    metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("after_event", sa.String(36), nullable=False),
+    sa.Column("outcome", sa.String, nullable=False),  # merged | set_aside
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("detected_at", sa.String, nullable=False),
+)
+
+# Events whose predecessor has not arrived (a county's event can reach the prefecture before
+# the township's it follows); folded when it does.
+pending_events = sa.Table(
+    "pending_events",
+    metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("after_event", sa.String(36)),
+    sa.Column("since", sa.String, nullable=False),
 )
 
 

@@ -34,6 +34,7 @@ from .backlog import accept_backlog, backlog_statement
 from .catalogs import catalog_bundle
 from .enrollment import accept_forwarded_registration, sign_registration
 from .errors import HubError
+from .feed import answer_feed_request, feed_page_for
 from .forward import load_batch, nodes_with_backlog, save_forward_state, upstream_of
 from .home import HubHome
 from .ingest import Ingestor
@@ -53,6 +54,8 @@ class ImportSummary:
     held: int = 0
     rejected: int = 0
     registrations: int = 0
+    feed_pages: int = 0
+    """Pages of the downward feed written for the nodes that asked (feed-request.json)."""
     reasons: list[str] = field(default_factory=list)
     """One line per refused file: which file and why."""
 
@@ -100,6 +103,8 @@ def import_folder(
             if progress:
                 progress(done, len(files))
         _write_answers(home, folder, seen)
+        for path in sorted(inbox.glob("*/feed-request.json")):
+            _answer_feed_request(home, folder, path, summary)
     except OSError as exc:
         raise HubError(f"cannot use folder {folder}: {exc.strerror or exc}") from exc
     return summary
@@ -138,6 +143,25 @@ def _ingest_file(
         summary.duplicate += 1
     else:
         summary.held += 1
+
+
+def _answer_feed_request(home: HubHome, folder: Path, path: Path, summary: ImportSummary) -> None:
+    """Writes the asking node's feed from the position it holds, page by page."""
+    try:
+        page, blob = answer_feed_request(
+            home, SignedDocument.from_dict(json.loads(path.read_bytes()))
+        )
+    except (ValueError, ProtocolError, HubError) as exc:
+        summary.rejected += 1
+        summary.reasons.append(f"{path.parent.name}/{path.name}: {exc}")
+        return
+    outbox = folder / ROOT / f"from-{home.config.hub_id}" / page.node_id
+    while True:
+        _write(outbox / f"feed-{page.after:012d}.tsf", blob)
+        summary.feed_pages += 1
+        if not page.more:
+            return
+        page, blob = feed_page_for(home, page.node_id, after=page.next)
 
 
 def _write_answers(home: HubHome, folder: Path, seen: set[tuple[str, int]]) -> None:

@@ -88,6 +88,63 @@ def start_hub(home: Path) -> str:
     sys.exit(f"demo: hub at {home} did not start; see {home / 'serve.log'}")
 
 
+def cross_level_round(node: Path, county: Path, county_url: str) -> str:
+    """A case accepted at the township, decided at the county center, delivered back at the
+    township window: 前台综合受理、后台分类审批、统一窗口出件."""
+    center = DEMO / f"node-{COUNTY}"
+    say("县政务服务中心窗口也运行同一软件并注册", "the county service center's node enrolls too")
+    cli(
+        "township-node",
+        "init",
+        "--home",
+        str(center),
+        "--center",
+        COUNTY,
+        "--name",
+        "昭觉县政务服务中心",
+    )
+    code = cli("central-hub", "enroll-code", "--home", str(county), "--center", COUNTY)["code"]
+    cli("township-node", "enroll", "--home", str(center), "--hub", county_url, "--code", code)
+
+    say("乡镇受理、上报县级审批", "the township accepts a case and escalates it to the county")
+    name, id_number, _ = APPLICANTS[1]
+    case_no = cli(
+        "township-node",
+        "case",
+        "accept",
+        "--home",
+        str(node),
+        "--item",
+        "SAMPLE-CL-004",
+        "--applicant-name",
+        name,
+        "--id-number",
+        id_number,
+    )["case_no"]
+    cli("township-node", "case", "escalate", case_no, "--home", str(node), "--to", COUNTY)
+    cli("township-node", "sync", "--home", str(node))
+    fed = cli("township-node", "sync", "--home", str(center))["feed"]
+    console.print(
+        f"   县中心收到 the county center received {fed['events']} 条事件 events: {case_no}"
+    )
+    cli("township-node", "case", "advance", case_no, "--home", str(center))
+    cli("township-node", "case", "complete", case_no, "--home", str(center))
+    cli("township-node", "sync", "--home", str(center))
+
+    say("结果返回乡镇窗口，送达申请人", "the result comes back to the township window for delivery")
+    cli("township-node", "sync", "--home", str(node))
+    for alert in cli("township-node", "alerts", "--home", str(node), "--seen")["alerts"]:
+        console.print(f"   提醒 alert: {alert['message_zh']}")
+    cli("township-node", "case", "deliver", case_no, "--home", str(node))
+    cli("township-node", "sync", "--home", str(node))
+    shown = cli("township-node", "case", "show", case_no, "--home", str(node))
+    console.print(
+        f"   {case_no}: {shown['status']}"
+        f"（{len(shown['history'])} 条事件 events, 两个中心 two centers）"
+    )
+    return case_no
+
+
 def main() -> None:
     if DEMO.exists():
         stop_hubs(DEMO)
@@ -199,6 +256,9 @@ def main() -> None:
         f"   {report['events_sent']} 条事件 events in {report['batches_sent']} 批 batches, "
         f"{report['bytes_sent']} bytes on the wire"
     )
+
+    escalated = cross_level_round(node, county, county_url)
+    console.print(f"   上报件 escalated case {escalated} 将随县中心转发到州中心，只计一次")
 
     say("县级中心转发到州中心", "county hub forwards to the prefecture")
     forwarded = cli("central-hub", "forward", "--home", str(county))

@@ -18,7 +18,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from ._codec import parse_json
+from ._codec import b64decode, parse_json
 from ._documents import SignedDocument
 from ._errors import HubRejected, HubUnreachable, ProtocolError, TransportError
 
@@ -135,6 +135,16 @@ class HubClient:
             if "receipt" in answer:
                 return SignedDocument.from_dict(answer["receipt"])
             offset = int(_require(answer, "offset")[0])
+
+    def feed(self, request: SignedDocument) -> bytes:
+        """Asks for the next page of this node's feed; returns the sealed page bytes."""
+        answer = self._call("POST", "/v1/feed", json=request.to_dict())
+        page = _require(answer, "page")[0]
+        if not isinstance(page, str):
+            raise HubRejected(
+                "hub answer's page is not text", remote_code="bad_response", status=200
+            )
+        return b64decode(page, what="feed page")
 
     def cursor(self, node_id: str) -> SignedDocument:
         """Asks what the hub holds of `node_id`."""

@@ -23,8 +23,10 @@ __all__ = [
     "parse_timestamp",
 ]
 
-EVENT_SCHEMA_VERSION = 1
-"""The event schema this code writes. Readers accept 1..EVENT_SCHEMA_VERSION."""
+EVENT_SCHEMA_VERSION = 2
+"""The event schema this code writes. Readers accept 1..EVENT_SCHEMA_VERSION.
+
+Schema 2 added ``after``, which orders the events of a case recorded at several centers."""
 
 # Used with fullmatch: "$" would let a trailing newline through, and "\d" any Unicode digit.
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
@@ -42,6 +44,7 @@ _FIELDS = frozenset(
         "type",
     }
 )
+_FIELDS_BY_SCHEMA = {1: _FIELDS, 2: _FIELDS | {"after"}}
 
 
 def is_timestamp(text: object) -> bool:
@@ -97,6 +100,9 @@ class Event:
     """UTC timestamp with milliseconds, e.g. 2026-11-28T02:15:07.120Z."""
     clerk_id: str
     payload: dict[str, Any] = field(default_factory=dict)
+    after: str | None = None
+    """The event of the same case its writer had seen last (schema 2), so hubs and nodes order
+    the events of a case recorded at several centers the same way; None for an acceptance."""
     schema: int = EVENT_SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -116,12 +122,18 @@ class Event:
             raise LocalProtocolError(
                 f"schema must be an integer from 1 to {EVENT_SCHEMA_VERSION}, got {self.schema!r}"
             )
+        if self.after is not None and (
+            self.schema < 2 or not isinstance(self.after, str) or not _UUID.fullmatch(self.after)
+        ):
+            raise LocalProtocolError("after must be null or a lowercase UUID, from schema 2 on")
 
 
 def encode_event(event: Event) -> bytes:
     """Encodes an event to its canonical bytes (one line of a batch body)."""
+    fields: dict[str, Any] = {"after": event.after} if event.schema >= 2 else {}
     return canonical_json(
         {
+            **fields,
             "case_id": event.case_id,
             "clerk_id": event.clerk_id,
             "event_id": event.event_id,
@@ -143,7 +155,7 @@ def decode_event(data: bytes) -> Event:
         UnsupportedVersion: an event schema newer than this code.
     """
     obj = parse_json(data, what="event")
-    if not isinstance(obj, dict) or obj.keys() != _FIELDS:
+    if not isinstance(obj, dict) or "schema" not in obj:
         raise MalformedInput(f"event must have exactly the fields {sorted(_FIELDS)}")
     schema = obj["schema"]
     if type(schema) is not int or not 1 <= schema <= EVENT_SCHEMA_VERSION:
@@ -152,6 +164,9 @@ def decode_event(data: bytes) -> Event:
             f"{EVENT_SCHEMA_VERSION})",
             hint="upgrade the receiving software",
         )
+    expected = _FIELDS_BY_SCHEMA[schema]
+    if obj.keys() != expected:
+        raise MalformedInput(f"a schema {schema} event has exactly the fields {sorted(expected)}")
     try:
         return Event(**obj)
     except (LocalProtocolError, TypeError) as exc:

@@ -16,7 +16,6 @@ from typing import Any
 import casework
 from sync_protocol import (
     Event,
-    decode_event,
     encode_event,
     format_timestamp,
     new_event_id,
@@ -25,7 +24,7 @@ from sync_protocol import (
 
 from .errors import CaseNotFound, InvalidInput
 from .home import NodeHome
-from .projection import project
+from .projection import case_events, case_history, fold_case, project
 
 __all__ = ["CHINA_TIME", "CaseBook", "CaseSummary"]
 
@@ -108,7 +107,7 @@ class CaseBook:
         """
         item = _lookup_item(self._catalog, item_code)
         now = self._clock()
-        _check_acceptance(item, self._level, now, fee_yuan, missing_materials)
+        decided_by = _check_acceptance(item, self._level, now, fee_yuan, missing_materials)
         applicant = _validated_applicant(applicant_name, id_number, phone, now)
         with self._home.database.transaction() as conn:
             case_id = new_event_id()
@@ -123,8 +122,9 @@ class CaseBook:
                 "promised_limit_days": item.promised_limit_days,
                 "applicant": applicant,
                 **_optional_terms(fee_yuan, missing_materials, promised_by),
+                **({"decided_by": decided_by} if decided_by else {}),
             }
-            self._append(conn, case_id, "accept", payload, clerk_id, state=None)
+            self._append(conn, case_id, "accept", payload, clerk_id, history=None)
         return self.get(payload["case_no"])
 
     def act(
@@ -139,32 +139,38 @@ class CaseBook:
 
         Raises:
             CaseNotFound: no such case on this node.
-            InvalidInput: the action is not legal now (the message names the legal ones).
+            InvalidInput: the action is not legal now (the message names the legal ones), or
+                another center holds the case (only the citizen's window may take in
+                materials or record a withdrawal then).
         """
         with self._home.database.transaction() as conn:
             case_id = self._case_id(conn, case_no)
-            state = _fold(self._events_of(conn, case_id))
-            self._check_held_here(state)
-            self._append(conn, case_id, action, dict(payload or {}), clerk_id, state=state)
+            history = case_history(conn, case_id)
+            self._append(conn, case_id, action, dict(payload or {}), clerk_id, history=history)
         return self.get(case_no)
 
-    def _check_held_here(self, state: casework.CaseState) -> None:
-        """A center acts only on cases it holds; the hub refuses the rest, so do we."""
-        if state.holder_center != self._home.center_code:
-            raise InvalidInput(
-                f"case {state.case_no} is held by center {state.holder_center} now; "
-                "only that center can act on it",
-                message_zh=f"办件 {state.case_no} 现由 {state.holder_center} 办理，本中心不能操作",
-            )
-
     def state(self, case_no: str) -> casework.CaseState:
-        """Folds a case's events into its full state."""
+        """Folds a case's events (own and fed) into its full state."""
         conn = self._home.conn
-        return _fold(self._events_of(conn, self._case_id(conn, case_no)))
+        return fold_case(conn, self._case_id(conn, case_no))
+
+    def folded(self, case_no: str) -> casework.CaseHistory:
+        """The case's fold with what was set aside and why (conflicts between centers)."""
+        conn = self._home.conn
+        return case_history(conn, self._case_id(conn, case_no))
+
+    def actions(self, case_no: str) -> tuple[str, ...]:
+        """What this center may record on the case now."""
+        return casework.actions_for(self.state(case_no), self._home.center_code)
 
     def history(self, case_no: str) -> list[Event]:
+        """The case's events known here, in the order they were applied (set-aside ones last)."""
         conn = self._home.conn
-        return self._events_of(conn, self._case_id(conn, case_no))
+        case_id = self._case_id(conn, case_no)
+        events = {event.event_id: event for event, _ in case_events(conn, case_id)}
+        folded = case_history(conn, case_id)
+        order = [*folded.applied, *(aside.event_id for aside in folded.set_aside)]
+        return [events[event_id] for event_id in order]
 
     def get(self, case_no: str) -> CaseSummary:
         row = self._home.conn.execute(
@@ -192,8 +198,11 @@ class CaseBook:
         payload: dict[str, Any],
         clerk_id: str,
         *,
-        state: casework.CaseState | None,
+        history: casework.CaseHistory | None,
     ) -> None:
+        state = history.state if history else None
+        if state is not None:
+            _check_actor(state, self._home.center_code, action, payload)
         seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
         event = Event(
             event_id=new_event_id(),
@@ -204,6 +213,7 @@ class CaseBook:
             occurred_at=format_timestamp(self._clock()),
             clerk_id=clerk_id,
             payload=payload,
+            after=history.head if history else None,
         )
         new_state = _apply(state, event)
         conn.execute(
@@ -219,7 +229,8 @@ class CaseBook:
                 encode_event(event),
             ),
         )
-        project(conn, new_state, event, self._calendar)
+        conflicts = len(history.forks) if history else 0
+        project(conn, new_state, self._calendar, conflicts=conflicts)
 
     def _next_case_no(self, conn: sqlite3.Connection) -> str:
         """Center code, local date, window and a daily counter: 513431100-20261128-010007."""
@@ -239,10 +250,6 @@ class CaseBook:
         if row is None:
             raise _not_found(case_no)
         return str(row[0])
-
-    def _events_of(self, conn: sqlite3.Connection, case_id: str) -> list[Event]:
-        rows = conn.execute("SELECT body FROM events WHERE case_id = ? ORDER BY seq", (case_id,))
-        return [decode_event(row[0]) for row in rows]
 
 
 def _summary(row: tuple[Any, ...]) -> CaseSummary:
@@ -274,15 +281,27 @@ def _check_acceptance(
     now: datetime,
     fee_yuan: str,
     missing: tuple[str, ...],
-) -> None:
+) -> str | None:
+    """Checks the acceptance rules; returns the level that must decide the case when this
+    window only receives it for the county (代收, then escalated), else None."""
+    today = now.astimezone(CHINA_TIME).date()
     try:
-        casework.check_acceptance(
-            item,
-            center_level=level,
-            on_date=now.astimezone(CHINA_TIME).date(),
-            fee_yuan=fee_yuan,
-            missing_materials=missing,
-        )
+        try:
+            casework.check_acceptance(
+                item,
+                center_level=level,
+                on_date=today,
+                fee_yuan=fee_yuan,
+                missing_materials=missing,
+            )
+            return None
+        except casework.ItemNotAvailable:
+            decided_by = casework.receive_only_level(item, center_level=level, on_date=today)
+            if decided_by is None:
+                raise
+            casework.check_materials(item, missing=missing)
+            casework.check_fee(item, fee_yuan)
+            return decided_by
     except casework.CaseworkError as exc:
         raise InvalidInput(exc.message, message_zh=exc.message_zh, field=exc.field or "") from exc
 
@@ -332,9 +351,10 @@ def _apply(state: casework.CaseState | None, event: Event) -> casework.CaseState
         raise InvalidInput(exc.message, message_zh=exc.message_zh, field=exc.field or "") from exc
 
 
-def _fold(events: list[Event]) -> casework.CaseState:
-    state: casework.CaseState | None = None
-    for event in events:
-        state = _apply(state, event)
-    assert state is not None, "a case row always has its accept event"
-    return state
+def _check_actor(
+    state: casework.CaseState, center: str, action: str, payload: Mapping[str, Any]
+) -> None:
+    try:
+        casework.check_actor(state, center=center, type=action, payload=payload)
+    except casework.CaseworkError as exc:
+        raise InvalidInput(exc.message, message_zh=exc.message_zh, field=exc.field or "") from exc

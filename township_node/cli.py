@@ -13,23 +13,20 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sync_protocol import ProtocolError
 
+from .case_cli import add_case_commands
 from .clerk_cli import add_clerk_commands
 from .cli_common import home_path
 from .cli_common import open_from_args as _open
 from .errors import NodeError
-from .home import NodeHome, init_home
+from .home import init_home
 from .sync_cli import add_sync_commands
 
 __all__ = ["main"]
-
-_FORWARD_STEPS = ("handle", "review", "approve", "review_and_approve")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tui", parents=[common], help="open the clerk's window (the default)")
     p.set_defaults(handler=_tui)
 
-    _add_case_commands(sub, common)
+    add_case_commands(sub, common)
     add_clerk_commands(sub, common)
 
     add_sync_commands(sub, common)
@@ -107,67 +104,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     p.set_defaults(handler=_catalog_show)
     return parser
-
-
-def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    case = sub.add_parser("case", help="record and read cases").add_subparsers(title="case")
-    p = case.add_parser("accept", parents=[common], help="accept a new case")
-    p.add_argument("--item", required=True, help="item code (see `catalog list`)")
-    p.add_argument("--applicant-name", required=True)
-    p.add_argument("--id-number", required=True, help="18-digit resident ID number")
-    p.add_argument("--phone", default="")
-    p.add_argument("--fee", default="0", help="fee charged in yuan (charged items only)")
-    p.add_argument(
-        "--missing",
-        action="append",
-        default=[],
-        metavar="MATERIAL",
-        help="a non-key material accepted as missing (容缺受理); repeatable",
-    )
-    p.add_argument(
-        "--promised-by",
-        type=date.fromisoformat,
-        default=None,
-        help="date (YYYY-MM-DD) the applicant promises the missing material",
-    )
-    p.set_defaults(handler=_case_accept)
-
-    p = case.add_parser("advance", parents=[common], help="move a case to its next step")
-    p.add_argument("case_no")
-    p.add_argument("--note", default="")
-    p.set_defaults(handler=_case_advance)
-
-    p = case.add_parser("complete", parents=[common], help="complete a case")
-    p.add_argument("case_no")
-    p.add_argument("--result", default="granted", help="result code (default: granted)")
-    p.add_argument("--label", default="准予许可", help="result label as shown to the citizen")
-    p.set_defaults(handler=_case_complete)
-
-    p = case.add_parser("refuse", parents=[common], help="refuse a case (不予受理)")
-    p.add_argument("case_no")
-    p.add_argument("--reason", required=True)
-    p.set_defaults(handler=_case_refuse)
-
-    p = case.add_parser("list", parents=[common], help="recent cases")
-    p.add_argument("--status", default=None)
-    p.add_argument("--limit", type=int, default=50)
-    p.set_defaults(handler=_case_list)
-
-    p = case.add_parser("show", parents=[common], help="one case with its history")
-    p.add_argument("case_no")
-    p.set_defaults(handler=_case_show)
-
-
-def _casebook(home: NodeHome) -> Any:
-    from .casebook import CaseBook
-    from .catalog import center_level, current_calendar, current_catalog
-
-    return CaseBook(
-        home,
-        catalog=current_catalog(home),
-        calendar=current_calendar(home),
-        center_level=center_level(home),
-    )
 
 
 def _tui(args: argparse.Namespace) -> None:
@@ -196,101 +132,6 @@ def _enroll(args: argparse.Namespace) -> dict[str, Any]:
     with _open(args) as home, HubClient(args.hub) as client:
         hub = enroll(home, client, args.code)
         return {"enrolled_with": hub.hub_id, "hub_name": hub.name, "node_id": home.node_id}
-
-
-def _case_accept(args: argparse.Namespace) -> dict[str, Any]:
-    with _open(args) as home:
-        case = _casebook(home).accept(
-            item_code=args.item,
-            applicant_name=args.applicant_name,
-            id_number=args.id_number,
-            phone=args.phone,
-            clerk_id=args.clerk,
-            fee_yuan=args.fee,
-            missing_materials=tuple(args.missing),
-            promised_by=args.promised_by,
-        )
-        return {
-            "case_no": case.case_no,
-            "status": case.status,
-            "due_date": case.due_date,
-            "due_provisional": case.due_provisional,
-        }
-
-
-def _case_advance(args: argparse.Namespace) -> dict[str, Any]:
-    import casework
-
-    from .errors import InvalidInput
-
-    with _open(args) as home:
-        book = _casebook(home)
-        legal = casework.legal_actions(book.state(args.case_no))
-        step = next((action for action in legal if action in _FORWARD_STEPS), None)
-        if step is None:
-            raise InvalidInput(
-                f"case {args.case_no} has no next step to advance to; legal actions now: "
-                f"{', '.join(legal) or 'none'}",
-                message_zh="该办件当前没有可推进的下一步",
-            )
-        payload = {"note": args.note} if args.note else {}
-        case = book.act(args.case_no, step, clerk_id=args.clerk, payload=payload)
-        return {"case_no": case.case_no, "status": case.status, "action": step}
-
-
-def _case_complete(args: argparse.Namespace) -> dict[str, Any]:
-    with _open(args) as home:
-        case = _casebook(home).act(
-            args.case_no,
-            "complete",
-            clerk_id=args.clerk,
-            payload={"result_code": args.result, "result_label": args.label},
-        )
-        return {"case_no": case.case_no, "status": case.status}
-
-
-def _case_refuse(args: argparse.Namespace) -> dict[str, Any]:
-    with _open(args) as home:
-        case = _casebook(home).act(
-            args.case_no, "refuse", clerk_id=args.clerk, payload={"reason": args.reason}
-        )
-        return {"case_no": case.case_no, "status": case.status}
-
-
-def _case_list(args: argparse.Namespace) -> dict[str, Any]:
-    with _open(args) as home:
-        cases = _casebook(home).list(status=args.status, limit=args.limit)
-        return {"cases": [asdict(case) for case in cases]}
-
-
-def _case_show(args: argparse.Namespace) -> dict[str, Any]:
-    import casework
-
-    with _open(args) as home:
-        book = _casebook(home)
-        case = book.get(args.case_no)
-        history = [
-            {"seq": e.seq, "type": e.type, "at": e.occurred_at, "clerk": e.clerk_id}
-            for e in book.history(args.case_no)
-        ]
-        state = book.state(args.case_no)
-        return asdict(case) | {
-            "history": history,
-            "legal_actions": list(casework.legal_actions(state)),
-            "light": _light(home, state),
-        }
-
-
-def _light(home: NodeHome, state: Any) -> str:
-    """The e-supervision light: green, yellow (due within a working day), red (overdue)."""
-    import casework
-
-    from .catalog import current_calendar
-
-    if not state.is_open or state.promised_limit_days is None:
-        return "none"
-    today = datetime.now(UTC).astimezone(casework.CHINA_TZ).date()
-    return str(casework.case_light(state, current_calendar(home), today=today))
 
 
 def _catalog_list(args: argparse.Namespace) -> dict[str, Any]:
@@ -324,7 +165,7 @@ def _print(result: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
         return
-    for key in ("cases", "items"):
+    for key in ("cases", "items", "alerts"):
         if key in result:
             for row in result[key]:
                 print("  ".join(str(value) for value in row.values()))

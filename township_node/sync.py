@@ -6,7 +6,7 @@ batch is sent again next round and the hub returns the receipt it already issued
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from .catalog import pull_catalog
 from .enrollment import pinned_hub
 from .errors import SyncFailed
 from .failures import as_sync_failure
+from .feed import FeedReport, pull_feed
 from .home import NodeHome
 from .outbox import DEFAULT_BATCH_EVENTS, Outbox
 from .sender import BatchSender
@@ -42,6 +43,8 @@ class SyncReport:
     """Catalog versions this round took from the hub (none when nothing was new)."""
     capped: bool = False
     """The byte cap stopped the round with batches left for the next one."""
+    feed: FeedReport = field(default_factory=FeedReport)
+    """What other centers recorded on cases this center is party to, taken this round."""
 
 
 def sync_once(
@@ -52,7 +55,8 @@ def sync_once(
     window: int = 2,
     max_bytes: int | None = None,
 ) -> SyncReport:
-    """Delivers everything recorded so far, then takes any newer catalog from the hub.
+    """Delivers everything recorded so far, takes this center's feed (what other centers
+    recorded on its cross-level cases), then any newer catalog from the hub.
 
     Raises:
         SyncFailed: exit_code 3 when the hub cannot be reached, 4 when it refuses.
@@ -78,14 +82,21 @@ def _round(
         _, hub = pinned_hub(home)
         sender = BatchSender(home, client, hub, window=window, max_bytes=max_bytes)
         sent = sender.send_all()
+        fed = pull_feed(home, client, hub)
         taken = pull_catalog(home, client)
     except ProtocolError as exc:
         outcome = "rejected" if isinstance(exc, HubRejected) else "failed"
         _log(home, outcome, f"{getattr(exc, 'remote_code', exc.code)}: {exc.message}")
         raise as_sync_failure(exc) from exc
-    _log(home, "ok", f"{sent.batches} batches, {sent.events} events")
+    _log(home, "ok", f"{sent.batches} batches, {sent.events} events, {fed.events} fed")
     return SyncReport(
-        sent.batches, sent.events, sent.bytes, sent.next_batch_seq, tuple(taken), sender.capped
+        sent.batches,
+        sent.events,
+        sent.bytes,
+        sent.next_batch_seq,
+        tuple(taken),
+        sender.capped,
+        fed,
     )
 
 

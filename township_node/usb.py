@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,12 +20,14 @@ from sync_protocol import (
     Receipt,
     SignedDocument,
     format_timestamp,
+    open_feed_page,
     sign_document,
 )
 
 from .catalog import take_catalog_bundle
 from .enrollment import pinned_hub
 from .errors import NodeError
+from .feed import FeedReport, feed_request, take_feed_page
 from .home import NodeHome
 from .outbox import Outbox
 from .sealing import forget_acknowledged, sealed_blob, write_atomically
@@ -51,6 +53,8 @@ class ImportReport:
     ignored: int
     """Receipts that did not verify or were not for this node (kept out, not fatal)."""
     catalog_versions: tuple[str, ...]
+    feed: FeedReport = field(default_factory=FeedReport)
+    """What other centers recorded on this center's cross-level cases, from feed pages."""
 
 
 def export_batches(
@@ -98,6 +102,12 @@ def export_batches(
             target / "manifest.json",
             json.dumps(manifest.to_dict(), ensure_ascii=False).encode("utf-8"),
         )
+        # Asks the hub for this center's feed from the position held here (cases handed
+        # here, results sent back); the hub writes the pages next to the receipts.
+        write_atomically(
+            target / "feed-request.json",
+            json.dumps(feed_request(home).to_dict(), ensure_ascii=False).encode("utf-8"),
+        )
     except OSError as exc:
         raise NodeError(
             f"cannot write to {folder}: {exc.strerror or exc}; nothing on this PC changed",
@@ -129,8 +139,27 @@ def import_receipts(home: NodeHome, folder: Path) -> ImportReport:
             continue
         applied += receipt.status == "applied"
     forget_acknowledged(home)
+    fed = FeedReport()
+    for path in sorted((source / home.node_id).glob("feed-*.tsf")):  # named by position
+        try:
+            page = open_feed_page(
+                path.read_bytes(),
+                node_id=home.node_id,
+                key=home.keys.sealing,
+                hub_key=hub.verify_key(),
+            )
+        except (ProtocolError, OSError):
+            ignored += 1
+            continue
+        taken = take_feed_page(home, page, hub_id=hub.hub_id)
+        fed = FeedReport(
+            fed.pages + taken.pages,
+            fed.events + taken.events,
+            fed.cases + taken.cases,
+            fed.alerts + taken.alerts,
+        )
     versions: list[str] = []
     catalog_file = source / "catalog.json"
     if catalog_file.exists():
         versions = take_catalog_bundle(home, json.loads(catalog_file.read_bytes()))
-    return ImportReport(seen, applied, ignored, tuple(versions))
+    return ImportReport(seen, applied, ignored, tuple(versions), fed)

@@ -42,11 +42,12 @@ MAY_CHANGE: dict[str, frozenset[str]] = {
     "request_supplement": STEP_FIELDS | {"supplement_materials", "pauses"},
     "receive_supplement": STEP_FIELDS
     | {"supplement_materials", "pauses", "missing_materials", "missing_promised_by"},
-    "return": STEP_FIELDS | {"holder_center", "holder_trail", "escalated_to"},
-    "escalate": STEP_FIELDS | {"holder_center", "holder_trail", "escalated_to"},
+    "return": STEP_FIELDS | {"holder_center", "holder_trail", "escalated_to", "held_since"},
+    "escalate": STEP_FIELDS | {"holder_center", "holder_trail", "escalated_to", "held_since"},
     "extend": frozenset({"extension_days"}),
     "complete": STEP_FIELDS
-    | {"completed_at", "closed_at", "result_code", "result_label", "result_reason", "pauses"},
+    | {"completed_at", "closed_at", "result_code", "result_label", "result_reason", "pauses"}
+    | {"holder_center", "held_since"},
     "deliver": frozenset({"status", "delivered_at"}),
 }
 ANY_VALUE = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.tuples(st.text(max_size=3)))

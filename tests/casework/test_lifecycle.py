@@ -283,20 +283,24 @@ def test_case_goes_up_and_back_when_escalated_then_returned() -> None:
     assert (back.status, back.holder_center, back.escalated_to) == ("handled", "513431100", None)
 
 
-def test_case_completes_at_the_county_when_escalated() -> None:
-    state = _run(
+def test_result_of_an_escalated_case_goes_back_to_the_window_that_accepted_it() -> None:
+    decided = _run(
         *FIVE_STEP[:2],
         ("escalate", {"to_center": "513431"}),
         ("review", {}),
         ("approve", {}),
         ("complete", {"result_code": "granted"}),
-        ("deliver", {"method": "window"}),
     )
-    assert (state.status, state.holder_center, state.center_code) == (
-        "delivered",
-        "513431",
+    assert (decided.status, decided.holder_center, decided.holder_trail) == (
+        "completed",
         "513431100",
+        ("513431100",),
     )
+    assert decided.held_since == decided.completed_at
+    delivered = apply_event(
+        decided, case_id="c1", type="deliver", payload={"method": "window"}, occurred_at=T0
+    )
+    assert (delivered.status, delivered.center_code) == ("delivered", "513431100")
 
 
 def test_escalate_raises_when_target_already_holds_the_case() -> None:

@@ -79,7 +79,7 @@ def test_case_accepted_in_the_name_of_another_center_is_quarantined(tmp_path):
     pair = make_pair(tmp_path)
     pair.accept(1)
     receipt = _send(pair, [_forge(pair, {"p:center_code": "513431101"})])
-    assert "which center 513431101 holds" in receipt.reason
+    assert "recorded an acceptance for center 513431101" in receipt.reason
     assert _count(pair, cases) == 0
 
 

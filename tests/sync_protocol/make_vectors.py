@@ -27,6 +27,9 @@ from sync_protocol import (
     SUITE_X25519,
     Cursor,
     Event,
+    FeedEntry,
+    FeedPage,
+    FeedRequest,
     HubInfo,
     NodeRegistration,
     Receipt,
@@ -43,6 +46,8 @@ from sync_protocol import (
     normalize_code,
     parse_timestamp,
     seal_batch,
+    seal_feed_page,
+    sign_document,
 )
 from tests.sync_protocol.vector_blocks import render_markdown, update_doc
 
@@ -296,8 +301,62 @@ def _enrollment_section() -> dict[str, Any]:
     }
 
 
-def build_vectors(existing_frames: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Computes every vector; reuses `existing_frames` (HPKE is randomized) when given."""
+# A schema 2 event from the county center, as the township's feed carries it (§4, §8.8).
+FEED_EVENT = {
+    "event_id": "01a22410-3c55-7e01-8a6b-9c0d1e2f3a4b",
+    "node_id": "513431-7d2e4f10",
+    "seq": 1,
+    "case_id": CASE_A,
+    "type": "review_and_approve",
+    "occurred_at": "2026-11-29T01:20:00.000Z",
+    "clerk_id": "county-03",
+    "payload": {},
+    "after": "01a21ffe-887c-7b4d-8e12-5c6f708192a3",
+    "schema": 2,
+}
+FEED_REQUEST = {"node_id": NODE_ID, "after": 0, "limit": 2000, "issued_at": ISSUED_AT}
+
+
+def feed_page() -> FeedPage:
+    entry = FeedEntry(position=7, center="513431", event=Event(**FEED_EVENT))
+    return FeedPage(
+        hub_id=HUB_ID,
+        node_id=NODE_ID,
+        center_code="513431101",
+        after=0,
+        next=7,
+        more=False,
+        entries=(entry,),
+        issued_at=ISSUED_AT,
+    )
+
+
+def _feed_section(existing: dict[str, Any] | None) -> dict[str, Any]:
+    """The feed's request and page documents, and one sealed page (kept: HPKE is randomized),
+    sealed to the x25519 recipient key standing in for the node's sealing key."""
+    page = sign_document("feed_page", feed_page().to_body(), hub_key())
+    sealed = (existing or {}).get("sealed_page_hex") or seal_feed_page(
+        feed_page(), hub_key(), recipient_keys()[SUITE_X25519].public
+    ).hex()
+    return {
+        "event": {
+            "inputs": FEED_EVENT,
+            "canonical_text": encode_event(Event(**FEED_EVENT)).decode(),
+        },
+        "request": _document_section(FEED_REQUEST, FeedRequest(**FEED_REQUEST).sign(node_key())),
+        "page": {
+            "signature_hex": page.signature.hex(),
+            "document_text": canonical_json(page.to_dict()).decode(),
+        },
+        "sealed_page_hex": sealed,
+    }
+
+
+def build_vectors(
+    existing_frames: dict[str, Any] | None = None, existing_feed: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Computes every vector; reuses `existing_frames` and the sealed feed page (HPKE is
+    randomized) when given."""
     batch_hash = _signed_batch().header.batch_hash
     receipt_inputs = _receipt_inputs(batch_hash)
     cursor_inputs = _cursor_inputs(batch_hash)
@@ -310,14 +369,15 @@ def build_vectors(existing_frames: dict[str, Any] | None = None) -> dict[str, An
         "receipt": _document_section(receipt_inputs, Receipt(**receipt_inputs).sign(hub_key())),
         "cursor": _document_section(cursor_inputs, Cursor(**cursor_inputs).sign(hub_key())),
         "enrollment": _enrollment_section(),
+        "feed": _feed_section(existing_feed),
     }
 
 
-def _load_existing_frames() -> dict[str, Any] | None:
+def _load_existing(section: str) -> dict[str, Any] | None:
     if not VECTORS_PATH.exists():
         return None
-    frames: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))["frames"]
-    return frames
+    found: dict[str, Any] | None = json.loads(VECTORS_PATH.read_text(encoding="utf-8")).get(section)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -330,7 +390,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the doc's vector blocks")
     parser.add_argument("--section", default="", help="with --markdown: one top-level key")
     args = parser.parse_args(argv)
-    vectors = build_vectors(None if args.reseal else _load_existing_frames())
+    if args.reseal:
+        vectors = build_vectors()
+    else:
+        vectors = build_vectors(_load_existing("frames"), _load_existing("feed"))
     text = json.dumps(vectors, ensure_ascii=False, indent=2) + "\n"
     if args.write or args.reseal:
         VECTORS_PATH.write_text(text, encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -17,6 +18,7 @@ from sync_protocol import (
     LocalProtocolError,
     MalformedInput,
     UnsupportedVersion,
+    canonical_json,
     decode_event,
     encode_event,
     format_timestamp,
@@ -48,6 +50,7 @@ def test_decode_event_round_trips_when_given_encode_event_output(event: Event) -
 def test_encode_event_writes_fields_in_sorted_order_when_encoding() -> None:
     line = encode_event(make_event(7))
     assert list(json.loads(line)) == [
+        "after",
         "case_id",
         "clerk_id",
         "event_id",
@@ -289,3 +292,21 @@ def test_new_event_id_gives_lowercase_uuid7_when_called() -> None:
         assert text == text.lower()
         assert uuid.UUID(text).version == 7
         make_event(event_id=text)
+
+
+def test_schema_1_events_without_after_still_decode_as_written() -> None:
+    old = replace(make_event(3), schema=1)
+    line = encode_event(old)
+    assert b'"after"' not in line
+    assert decode_event(line) == old
+
+
+def test_event_is_refused_when_after_does_not_match_its_schema() -> None:
+    fields = json.loads(encode_event(make_event(3)))
+    without_after = {k: v for k, v in fields.items() if k != "after"}
+    with pytest.raises(MalformedInput, match="schema 2 event has exactly the fields"):
+        decode_event(canonical_json(without_after))
+    with pytest.raises(MalformedInput, match="schema 1 event"):
+        decode_event(canonical_json({**fields, "schema": 1}))
+    with pytest.raises(MalformedInput, match="after must be null or a lowercase UUID"):
+        decode_event(canonical_json({**fields, "after": "not-a-uuid"}))

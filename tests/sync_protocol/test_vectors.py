@@ -20,6 +20,7 @@ from sync_protocol import (
     SUITE_X25519,
     Cursor,
     Event,
+    FeedRequest,
     HubInfo,
     Receipt,
     SealPrivateKey,
@@ -35,8 +36,10 @@ from sync_protocol import (
     enrollment_request,
     normalize_code,
     open_batch,
+    open_feed_page,
     parse_timestamp,
     peek_batch,
+    sign_document,
     verify_enrollment_proof,
     verify_enrollment_request,
 )
@@ -297,3 +300,21 @@ def test_update_doc_inserts_before_the_next_block_when_the_new_vector_comes_firs
         "# V\n\n<!-- vector: a.first_text -->\n```json\n1\n```\n\n"
         "<!-- vector: a.key_hex -->\n```hex\n00\n```\n"
     )
+
+
+def test_feed_vectors_match_what_the_code_signs_encodes_and_opens() -> None:
+    feed = VECTORS["feed"]
+    event = Event(**feed["event"]["inputs"])
+    assert encode_event(event).decode() == feed["event"]["canonical_text"]
+    request = FeedRequest(**feed["request"]["inputs"]).sign(_node_key())
+    assert canonical_json(request.to_dict()).decode() == feed["request"]["document_text"]
+    page = open_feed_page(
+        bytes.fromhex(feed["sealed_page_hex"]),
+        node_id=feed["request"]["inputs"]["node_id"],
+        key=_recipient(SUITE_X25519),
+        hub_key=_hub_key().public,
+    )
+    document = sign_document("feed_page", page.to_body(), _hub_key())
+    assert canonical_json(document.to_dict()).decode() == feed["page"]["document_text"]
+    assert document.signature.hex() == feed["page"]["signature_hex"]
+    assert [entry.event for entry in page.entries] == [event]

@@ -126,4 +126,39 @@ _V3 = (
     END""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# Cases that cross levels (issue 6): events other centers recorded on cases this center is
+# party to arrive from the hub's feed; the case row says who holds the case since when, and
+# alerts tell the clerk what arrived (a case handed here, a result back for delivery).
+_V4 = (
+    """CREATE TABLE feed_events (
+        event_id TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL,
+        center_code TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        received_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX feed_events_by_case ON feed_events (case_id, position)",
+    "ALTER TABLE cases ADD COLUMN origin_center TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE cases ADD COLUMN holder_center TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE cases ADD COLUMN held_since TEXT",
+    "ALTER TABLE cases ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0",
+    # Every case so far was accepted and is held here.
+    """UPDATE cases SET
+        origin_center = (SELECT value FROM settings WHERE key = 'center_code'),
+        holder_center = (SELECT value FROM settings WHERE key = 'center_code'),
+        held_since = accepted_at""",
+    "CREATE INDEX cases_by_holder ON cases (holder_center, status)",
+    """CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        message_zh TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        seen_at TEXT
+    )""",
+    "CREATE INDEX alerts_unseen ON alerts (id) WHERE seen_at IS NULL",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
