@@ -54,9 +54,7 @@ def test_received_county_item_cannot_be_decided_at_the_township(tmp_path, hubs):
 
 
 def test_escalated_case_makes_the_round_trip_and_the_prefecture_counts_it_once(tmp_path, hubs):
-    prefecture, county, township, center, case_no = _escalated_case(
-        tmp_path, hubs, RECEIVED_ITEM
-    )
+    prefecture, county, township, center, case_no = _escalated_case(tmp_path, hubs, RECEIVED_ITEM)
     at_township = _show(township, case_no)
     assert (at_township["status"], at_township["holder_center"]) == ("escalated", COUNTY)
     assert at_township["legal_actions"] == ["complete"]  # the window may record a withdrawal

@@ -33,6 +33,7 @@ from .catalog import current_calendar
 from .home import NodeHome
 from .projection import case_history, project
 from .store import set_setting
+from .texts import center_name
 
 if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
     from sync_protocol import HubClient
@@ -162,7 +163,7 @@ def _refold(
             case_id,
             "handed_here",
             f"case {state.case_no} was handed to this center by {came_from}",
-            f"办件 {state.case_no} 由 {came_from} 转来本中心办理，请及时处理",
+            f"办件 {state.case_no} 由{center_name(came_from)}转来本中心办理，请及时处理",
         )
         alerts += 1
     if len(history.forks) > (before[2] if before is not None else 0):

@@ -69,6 +69,8 @@ class SyncOutcome:
     ok: bool
     events_sent: int = 0
     catalogs_taken: tuple[str, ...] = ()
+    events_received: int = 0
+    """Events other centers recorded on this center's cross-level cases (the feed)."""
     message_zh: str = ""
     detail: str = field(default="", repr=False)
 
@@ -136,7 +138,9 @@ def run_sync(home_path: Path, *, interval: timedelta) -> SyncOutcome:
             return SyncOutcome(False, message_zh=_last_plain(home) or exc.message_zh)
         except NodeError as exc:
             return SyncOutcome(False, message_zh=exc.message_zh)
-    return SyncOutcome(True, report.events_sent, report.catalog_versions)
+    return SyncOutcome(
+        True, report.events_sent, report.catalog_versions, events_received=report.feed.events
+    )
 
 
 def _last_plain(home: NodeHome) -> str:

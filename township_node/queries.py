@@ -1,4 +1,5 @@
-"""Provides the read-only queries the clerk's window needs: case lists, today's work, counts.
+"""Provides the read-only queries the clerk's window needs: case lists, today's work, counts,
+and the cases that crossed centers (handed here, back for delivery, held elsewhere).
 
 Each query reads only indexed ranges of the case projection and stops at a page, so a screen
 answers as fast with 100,000 local cases as with ten. Dates are China dates; timestamps in the
@@ -26,11 +27,14 @@ __all__ = [
     "CaseFilter",
     "CaseRow",
     "CategoryCount",
+    "CrossingRow",
+    "Crossings",
     "TodayCounts",
     "accepted_by_month",
     "attention",
     "category_counts",
     "count_cases",
+    "crossings",
     "find_cases",
     "reader",
     "today_counts",
@@ -45,6 +49,10 @@ _ROW_COLUMNS = (
 _DOTS = ("·", "•", "・", " ")  # the dots of Yi names, typed or not, and spaces
 _OPEN = tuple(sorted(casework.OPEN_STATUSES))
 _OPEN_SQL = ", ".join(f"'{status}'" for status in _OPEN)
+_CROSSING_COLUMNS = (
+    "case_no, item_code, status, applicant_name, origin_center, holder_center, held_since, "
+    "updated_at"
+)
 # Paused cases (补正) are not counted down; their stored due date moves when the pause ends.
 _RUNNING = f"status IN ({_OPEN_SQL}) AND status != 'awaiting_supplement'"
 
@@ -83,6 +91,32 @@ class Attention:
     due_soon: list[CaseRow]
     awaiting: list[CaseRow]
     """Waiting for materials: paused for 补正, or accepted with 容缺 materials still owed."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrossingRow:
+    """A case that crossed centers: where it was accepted, who holds it since when."""
+
+    case_no: str
+    item_code: str
+    status: str
+    applicant_name: str
+    origin_center: str
+    holder_center: str
+    held_since: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Crossings:
+    """What the today screen lists about cases that crossed centers (issue 6)."""
+
+    handed_here: list[CrossingRow]
+    """Accepted at another center, open and held here: 转来待办, oldest first."""
+    to_deliver: list[CrossingRow]
+    """Completed and held here, the result not yet handed over: 待送达, newest first."""
+    held_elsewhere: list[CrossingRow]
+    """Accepted here, open and held at another center: 在…办理中, oldest first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +219,45 @@ def today_counts(conn: sqlite3.Connection, *, today: date) -> TodayCounts:
     ).fetchone()[0]
     still_open = conn.execute(f"SELECT count(*) FROM cases WHERE status IN ({_OPEN_SQL})")
     return TodayCounts(int(accepted), int(completed), int(still_open.fetchone()[0]))
+
+
+def crossings(conn: sqlite3.Connection, *, center: str, limit: int = PAGE_SIZE) -> Crossings:
+    """Cases handed to `center`, back at it for delivery, and accepted at it but held elsewhere.
+
+    Each list reads one range of the cases_by_holder index, so it costs what the cases in it
+    (and the open cases held here) cost, not the whole table.
+    """
+    handed = _crossing(
+        conn,
+        f"holder_center = ?1 AND status IN ({_OPEN_SQL}) AND origin_center != ?1",
+        "held_since",
+        center,
+        limit,
+    )
+    to_deliver = _crossing(
+        conn, "holder_center = ?1 AND status = 'completed'", "held_since DESC", center, limit
+    )
+    # Two ranges around this center's code: SQLite reads no index range for "!=".
+    elsewhere = " UNION ALL ".join(
+        f"SELECT {_CROSSING_COLUMNS} FROM cases INDEXED BY cases_by_holder "
+        f"WHERE holder_center {op} ?1 AND status IN ({_OPEN_SQL}) AND origin_center = ?1"
+        for op in ("<", ">")
+    )
+    rows = conn.execute(
+        f"SELECT * FROM ({elsewhere}) ORDER BY held_since LIMIT ?2", (center, limit)
+    )
+    return Crossings(handed, to_deliver, [CrossingRow(*row) for row in rows])
+
+
+def _crossing(
+    conn: sqlite3.Connection, where: str, order: str, center: str, limit: int
+) -> list[CrossingRow]:
+    rows = conn.execute(
+        f"SELECT {_CROSSING_COLUMNS} FROM cases INDEXED BY cases_by_holder WHERE {where} "
+        f"ORDER BY {order} LIMIT ?2",
+        (center, limit),
+    )
+    return [CrossingRow(*row) for row in rows]
 
 
 def category_counts(conn: sqlite3.Connection, *, year: int, month: int) -> list[CategoryCount]:

@@ -13,7 +13,16 @@ import casework
 
 from .store import get_setting, set_setting
 
-__all__ = ["LANGUAGES", "Texts", "clip", "load_language", "local_time", "pad", "save_language"]
+__all__ = [
+    "LANGUAGES",
+    "Texts",
+    "center_name",
+    "clip",
+    "load_language",
+    "local_time",
+    "pad",
+    "save_language",
+]
 
 LANGUAGES = ("zh", "en")
 LANGUAGE_SETTING = "ui_language"
@@ -102,6 +111,18 @@ _EN: dict[str, str] = {
     "暂定": "provisional",
     "没有需要关注的办件": "Nothing needs attention",
     "打开": "Open",
+    "跨中心办件": "Cases across centers",
+    "转来待办": "Handed here",
+    "待送达": "To deliver",
+    "已转出": "Held elsewhere",
+    "结果已返回": "Result back",
+    "操作冲突": "Conflict",
+    "由 {center} 转来，自 {since} 起": "from {center} since {since}",
+    "在 {center} 办理中（自 {since} 起）": "at {center} since {since}",
+    "办结于 {at}": "completed {at}",
+    "提醒已阅": "Alerts seen",
+    "按 M 标记以上提醒为已阅": "M marks these alerts seen",
+    "另有 {n} 条提醒": "{n} more alerts",
     # accept
     "查找事项（汉字、拼音或首字母）": "Find the item (Chinese, pinyin or initials)",
     "申请人姓名": "Applicant name",
@@ -144,6 +165,17 @@ _EN: dict[str, str] = {
     "经办人": "Clerk",
     "说明": "Note",
     "本中心不能再操作此办件": "No further action here",
+    "受理中心": "Accepted at",
+    "办理中心": "Held by",
+    "现由 {center} 办理，自 {since} 起": "{center} holds it since {since}",
+    "本中心": "this center",
+    "结果已返回本中心，请通知申请人领取并登记送达": (
+        "The result is back here: tell the applicant and record the delivery"
+    ),
+    "冲突": "conflict",
+    "未采用": "not applied",
+    "冲突与未采用的操作": "Conflicts and actions not applied",
+    "撤回": "Withdraw",
     # action dialog
     "原因": "Reason",
     "需补正的材料": "Materials to bring",
@@ -154,6 +186,7 @@ _EN: dict[str, str] = {
     "办结结果": "Result",
     "送达方式": "Delivery method",
     "领取人": "Received by",
+    "撤回原因": "Why the applicant withdraws",
     "意见（可不填）": "Note (optional)",
     "请填写{label}": "Please fill in {label}",
     # statistics
@@ -192,6 +225,10 @@ _EN: dict[str, str] = {
         "Exported {batches} batches, {events} events to {folder}"
     ),
     "已导入回执 {applied} 份（共 {receipts} 份）": "Imported {applied} of {receipts} receipts",
+    "其他中心的办件动态": "News from other centers",
+    "未阅提醒 {n} 条（在今日页查看）": "{n} unseen alerts (see Today)",
+    "收到其他中心的办件动态，未阅提醒 {n} 条": "News from other centers: {n} unseen alerts",
+    "，收到 {n} 个": ", received {n}",
     "成功": "ok",
     "失败": "failed",
     "被拒": "rejected",
@@ -249,6 +286,14 @@ class Texts:
         if self.language == "en":
             return _CATEGORY_EN.get(category, category)
         return casework.CATEGORIES.get(category, category)
+
+
+def center_name(code: str) -> str:
+    """A center's short name from the org tree (昭觉县, 新城镇), or its code if unknown."""
+    try:
+        return casework.org(code).name
+    except casework.CaseworkError:
+        return code
 
 
 def load_language(conn: sqlite3.Connection) -> str:

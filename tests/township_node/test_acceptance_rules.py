@@ -14,8 +14,9 @@ from township_node.catalog import current_catalog
 from township_node.errors import InvalidInput
 
 DELEGATED_TO_TOWNSHIPS = "SAMPLE-JY-002"  # 适龄儿童少年延缓入学审批, county → township 2021-03-01
-COUNTY_ONLY = "SAMPLE-CL-001"  # 残疾人证核发
-CHARGED = "SAMPLE-GA-001"  # 居民身份证申领, 20.00 yuan, at county centers
+COUNTY_ONLY = "SAMPLE-CL-001"  # 残疾人证核发, 一窗受理: a township receives it for the county
+CHARGED = "SAMPLE-GA-001"  # 居民身份证申领, 20.00 yuan, at county centers, in person only
+IN_PERSON_AT_COUNTY = CHARGED
 FREE_AT_COUNTY = COUNTY_ONLY
 
 
@@ -30,12 +31,23 @@ def _count(pair) -> int:
     return pair.node.conn.execute("SELECT count(*) FROM events").fetchone()[0]
 
 
-def test_township_refuses_county_only_item_and_says_where_to_go(tmp_path):
+def test_township_refuses_county_item_it_cannot_receive_and_says_where_to_go(tmp_path):
     pair = make_pair(tmp_path)
     with pytest.raises(InvalidInput) as caught:
-        _accept(pair.book, COUNTY_ONLY)
+        _accept(pair.book, IN_PERSON_AT_COUNTY)
     assert "县" in caught.value.message_zh
     assert _count(pair) == 0
+
+
+def test_township_receives_single_window_county_item_for_the_county_to_decide(tmp_path):
+    pair = make_pair(tmp_path)
+    case = _accept(pair.book, COUNTY_ONLY)
+    state = pair.book.state(case.case_no)
+    assert (state.status, state.decided_by) == ("accepted", "county")
+    assert "escalate" in pair.book.actions(case.case_no)
+    assert "review_and_approve" not in pair.book.actions(case.case_no)
+    with pytest.raises(InvalidInput, match="decided at county level"):
+        pair.book.act(case.case_no, "review_and_approve", clerk_id="c")
 
 
 def test_county_center_refuses_item_delegated_to_townships(tmp_path):
@@ -57,9 +69,10 @@ def test_delegated_item_is_judged_by_the_date_of_acceptance(tmp_path):
         center_level="township",
         clock=Clock(datetime(2021, 2, 26, 2, 0, tzinfo=UTC)),
     )
-    with pytest.raises(InvalidInput):
-        _accept(before, DELEGATED_TO_TOWNSHIPS)
-    assert _accept(pair.book, DELEGATED_TO_TOWNSHIPS).status == "accepted"
+    received = _accept(before, DELEGATED_TO_TOWNSHIPS)  # still a county item: received for it
+    assert before.state(received.case_no).decided_by == "county"
+    decided_here = _accept(pair.book, DELEGATED_TO_TOWNSHIPS)
+    assert pair.book.state(decided_here.case_no).decided_by is None
 
 
 @pytest.mark.parametrize(

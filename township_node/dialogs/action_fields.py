@@ -13,15 +13,20 @@ import casework
 
 from .form_dialog import FieldSpec
 
-__all__ = ["fields_for", "payload_for"]
+__all__ = ["escalation_target", "fields_for", "is_withdrawal", "payload_for"]
 
 _NOTE = FieldSpec("note", "意见（可不填）")
+_DELIVERY_METHODS = (("window", "窗口领取"), ("post", "邮寄送达"), ("online", "网上送达"))
 
 
 def fields_for(
-    action: str, state: casework.CaseState, item: casework.Item | None
+    action: str, state: casework.CaseState, item: casework.Item | None, *, center: str = ""
 ) -> list[FieldSpec]:
-    """The fields to ask for before recording `action`; empty when none are needed."""
+    """The fields to ask for before recording `action` at `center`; empty when none are needed.
+
+    At the window where the citizen applied, while another center holds the case, 办结 is
+    only the citizen's withdrawal (casework.actions_for): the result is fixed, a reason is due.
+    """
     if action == "request_supplement":
         listed = tuple(
             (m.name, m.name)
@@ -36,9 +41,9 @@ def fields_for(
     if action in ("return", "refuse"):
         return [FieldSpec("reason", "原因", required=True)]
     if action == "escalate":
-        county = state.center_code[:6] if len(state.center_code) == 9 else ""
+        target = escalation_target(center or state.holder_center)
         return [
-            FieldSpec("to_center", "上报至中心代码", required=True, default=county),
+            FieldSpec("to_center", "上报至中心代码", required=True, default=target),
             FieldSpec("reason", "原因"),
         ]
     if action == "extend":
@@ -47,6 +52,17 @@ def fields_for(
             FieldSpec("approved_by", "批准人", required=True),
             FieldSpec("reason", "原因"),
         ]
+    if is_withdrawal(action, state, center):
+        withdrawn = casework.RESULT_CODES["withdrawn"]
+        return [
+            FieldSpec(
+                "result_code",
+                "办结结果",
+                kind="choice",
+                choices=(("withdrawn", withdrawn.label_zh),),
+            ),
+            FieldSpec("reason", "撤回原因", required=True),
+        ]
     if action == "complete":
         return [
             FieldSpec("result_code", "办结结果", kind="choice", choices=_results(state)),
@@ -54,10 +70,26 @@ def fields_for(
         ]
     if action == "deliver":
         return [
-            FieldSpec("method", "送达方式", default="窗口领取"),
+            FieldSpec("method", "送达方式", kind="choice", choices=_DELIVERY_METHODS),
             FieldSpec("receiver", "领取人"),
         ]
     return []
+
+
+def is_withdrawal(action: str, state: casework.CaseState, center: str) -> bool:
+    """Whether `action` is the citizen's withdrawal, recorded at the window of a case that
+    another center holds."""
+    return action == "complete" and bool(center) and state.holder_center != center
+
+
+def escalation_target(center: str) -> str:
+    """The center one level up: a township's county (its first 6 digits), a county's
+    prefecture; "" for the prefecture."""
+    if len(center) == 9:
+        return center[:6]
+    return (
+        casework.PREFECTURE_CODE if len(center) == 6 and center != casework.PREFECTURE_CODE else ""
+    )
 
 
 def payload_for(action: str, values: dict[str, Any]) -> dict[str, Any]:

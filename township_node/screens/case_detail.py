@@ -1,22 +1,25 @@
-"""Provides the case page: the case, its timeline, and only the actions legal now."""
+"""Provides the case page: the case, who holds it since when, its conflicts, its timeline, and
+only the actions this center may record now."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Button, DataTable, Label, Static
 
 import casework
+from sync_protocol import Event, format_timestamp
 
-from ..dialogs.action_fields import fields_for, payload_for
+from ..dialogs.action_fields import fields_for, is_withdrawal, payload_for
 from ..dialogs.form_dialog import FormDialog, FormError
 from ..errors import NodeError
 from ..messages import CaseRecorded
 from ..receipts import mask_id
-from ..texts import local_time
+from ..texts import center_name, local_time
 from ..widgets.case_table import light_of
 from ._base import WindowScreen
 
@@ -43,6 +46,7 @@ class CaseScreen(WindowScreen):
         t = self.t
         with VerticalScroll(id="case", classes="body"):
             yield Static(id="case-head")
+            yield Static(id="case-conflicts")
             yield Label(t("可办理"), classes="section")
             yield Grid(id="actions")
             yield Label(t("办理过程"), classes="section")
@@ -59,12 +63,14 @@ class CaseScreen(WindowScreen):
 
     async def reload(self) -> None:
         book = self.session.casebook
-        state = book.state(self.case_no)
-        held_here = state.holder_center == self.session.home.center_code
-        self._legal = casework.legal_actions(state) if held_here else ()
-        self.query_one("#case-head", Static).update(self._head(state))
-        await self._show_actions()
-        self._show_timeline(book.history(self.case_no))
+        folded = book.folded(self.case_no)
+        assert folded.state is not None, "a case row always has its accept event"
+        self._legal = book.actions(self.case_no)
+        history = book.history(self.case_no)
+        self.query_one("#case-head", Static).update(self._head(folded.state))
+        self._show_conflicts(folded, history)
+        await self._show_actions(folded.state)
+        self._show_timeline(history, folded)
 
     def _head(self, state: casework.CaseState) -> str:
         t, session = self.t, self.session
@@ -87,31 +93,84 @@ class CaseScreen(WindowScreen):
                 f"{t('待补材料')}：{'、'.join(state.missing_materials)}  "
                 f"{t('承诺补交日期')}：{promised}"
             )
+        lines.extend(self._holder_lines(state))
         if not self._legal and state.is_open:
             lines.append(f"[dim]{t('本中心不能再操作此办件')}（{state.holder_center}）[/]")
         return "\n".join(lines)
 
-    async def _show_actions(self) -> None:
+    def _holder_lines(self, state: casework.CaseState) -> list[str]:
+        """Who holds the case since when, for a case that crossed centers (none otherwise)."""
+        t, here = self.t, self.session.home.center_code
+        if state.holder_center == state.center_code == here and not state.holder_trail:
+            return []
+        held = format_timestamp(state.held_since) if state.held_since else ""
+        since = local_time(held, today=self.session.today())
+        lines = []
+        if state.center_code != here:
+            lines.append(f"{t('受理中心')}：{self._center(state.center_code)}")
+        holder = self._center(state.holder_center)
+        lines.append(
+            f"{t('办理中心')}：{t('现由 {center} 办理，自 {since} 起', center=holder, since=since)}"
+        )
+        if state.status == "completed" and state.holder_center == here:
+            lines.append(f"[b green]{t('结果已返回本中心，请通知申请人领取并登记送达')}[/]")
+        return lines
+
+    def _center(self, code: str) -> str:
+        if code == self.session.home.center_code:
+            return self.t("本中心")
+        return f"{center_name(code)}[dim]（{code}）[/]"
+
+    def _show_conflicts(self, folded: casework.CaseHistory, history: list[Event]) -> None:
+        """Events kept but not applied: 冲突 when two centers acted at once, else 未采用."""
+        t, today = self.t, self.session.today()
+        events = {event.event_id: event for event in history}
+        lines = []
+        for aside in folded.set_aside:
+            event = events[aside.event_id]
+            mark = f"[b red]{t('冲突')}[/]" if aside.conflict else f"[b yellow]{t('未采用')}[/]"
+            reason = escape(aside.reason_zh if t.language == "zh" else aside.reason)
+            lines.append(
+                f"{mark} {t.event(event.type)} {local_time(event.occurred_at, today=today)} "
+                f"{self._center(_center_of(event))}：{reason}"
+            )
+        conflicts = self.query_one("#case-conflicts", Static)
+        conflicts.update("\n".join([f"[b]{t('冲突与未采用的操作')}[/]", *lines]))
+        conflicts.display = bool(lines)
+
+    async def _show_actions(self, state: casework.CaseState) -> None:
         actions = self.query_one("#actions", Grid)
         await actions.remove_children()
         await actions.mount_all(
-            Button(f"{n} {self.t.event(action)}", id=f"act-{action}", compact=True)
+            Button(f"{n} {self._label(action, state)}", id=f"act-{action}", compact=True)
             for n, action in enumerate(self._legal, start=1)
         )
 
-    def _show_timeline(self, history: list[Any]) -> None:
+    def _label(self, action: str, state: casework.CaseState) -> str:
+        if is_withdrawal(action, state, self.session.home.center_code):
+            return self.t("撤回")
+        return self.t.event(action)
+
+    def _show_timeline(self, history: list[Event], folded: casework.CaseHistory) -> None:
+        t, here = self.t, self.session.home.center_code
         timeline = self.query_one("#timeline", DataTable)
         timeline.clear()
         today = self.session.today()
         names = {
             clerk.clerk_id: clerk.name for clerk in self.session.clerks.list(include_disabled=True)
         }
+        asides = {aside.event_id: aside for aside in folded.set_aside}
         for event in history:
+            center = _center_of(event)
+            who = (
+                names.get(event.clerk_id, event.clerk_id) if center == here else center_name(center)
+            )
+            aside = asides.get(event.event_id)
+            said = _describe(event.payload)
+            if aside is not None:
+                said = f"【{t('冲突') if aside.conflict else t('未采用')}】{said}"
             timeline.add_row(
-                local_time(event.occurred_at, today=today),
-                self.t.event(event.type),
-                names.get(event.clerk_id, event.clerk_id),
-                _describe(event.payload),
+                local_time(event.occurred_at, today=today), t.event(event.type), who, said
             )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -128,17 +187,21 @@ class CaseScreen(WindowScreen):
     def _start(self, action: str) -> None:
         state = self.session.casebook.state(self.case_no)
         item = self.session.catalog.items.get(state.item_code)
-        fields = fields_for(action, state, item)
+        fields = fields_for(action, state, item, center=self.session.home.center_code)
         if not fields:
             error = self._record(action, {})
             if error:
                 self.notify(error.message, severity="error", timeout=8)
             return
-        title = f"{self.t.event(action)} · {self.case_no}"
+        title = f"{self._label(action, state)} · {self.case_no}"
         self.app.push_screen(FormDialog(title, fields, lambda values: self._record(action, values)))
 
     def _record(self, action: str, values: dict[str, Any]) -> FormError | None:
         session = self.session
+        if action == "escalate":
+            unknown = _unknown_center(str(values.get("to_center", "")))
+            if unknown is not None:
+                return FormError(self.t.error(unknown), "to_center")
         try:
             session.casebook.act(
                 self.case_no, action, clerk_id=session.clerk_id, payload=payload_for(action, values)
@@ -151,13 +214,29 @@ class CaseScreen(WindowScreen):
         return None
 
 
+def _center_of(event: Event) -> str:
+    """The center whose node recorded an event: node ids start with the center code."""
+    return event.node_id.split("-", 1)[0]
+
+
+def _unknown_center(code: str) -> casework.CaseworkError | None:
+    try:
+        casework.org(code)
+    except casework.CaseworkError as exc:
+        return exc
+    return None
+
+
 def _describe(payload: dict[str, Any]) -> str:
     """The parts of a payload a clerk reads in a timeline: note, reason, materials, result."""
-    parts = [
-        str(payload[key])
-        for key in ("result_label", "reason", "note", "to_center", "method", "receiver")
-        if payload.get(key)
-    ]
+    result = casework.RESULT_CODES.get(str(payload.get("result_code", "")))
+    label = payload.get("result_label") or (result.label_zh if result else "")
+    parts = [label] if label else []
+    parts.extend(
+        str(payload[key]) for key in ("reason", "note", "method", "receiver") if payload.get(key)
+    )
+    if payload.get("to_center"):
+        parts.append(f"→ {center_name(str(payload['to_center']))}")
     for key in ("materials", "missing_materials"):
         if payload.get(key):
             parts.append("、".join(payload[key]))

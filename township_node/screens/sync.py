@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
+from ..alerts import unseen_alerts
 from ..dialogs.form_dialog import FieldSpec, FormDialog, FormError
 from ..home import open_home
 from ..link import LinkState, SyncOutcome, plain_error, usb_available
@@ -62,7 +63,13 @@ class SyncScreen(WindowScreen):
         if outcome is None:
             return
         if outcome.ok:
-            self.notify(self.t("同步完成：发送 {events} 个事件", events=outcome.events_sent))
+            said = self.t("同步完成：发送 {events} 个事件", events=outcome.events_sent)
+            if outcome.events_received:
+                said += self.t("，收到 {n} 个", n=outcome.events_received)
+            unseen = len(unseen_alerts(self.session.home))
+            if unseen:
+                said += "\n" + self.t("收到其他中心的办件动态，未阅提醒 {n} 条", n=unseen)
+            self.notify(said)
         else:
             self.notify(outcome.message_zh, severity="warning", timeout=8)
 
@@ -85,6 +92,10 @@ class SyncScreen(WindowScreen):
             f"{t('已确认批次')}：{status.applied_batches}    "
             f"{t('被拒批次')}：{status.rejected_batches}    {t('最近回执')}：{receipt}",
         ]
+        unseen = len(unseen_alerts(session.home))
+        if unseen:  # what other centers sent down (the feed) that no clerk has seen yet
+            news = t("未阅提醒 {n} 条（在今日页查看）", n=unseen)
+            facts.append(f"{t('其他中心的办件动态')}：[b yellow]{news}[/]")
         self.query_one("#sync-facts", Static).update("\n".join(facts))
         error = link.last_error if link else ""
         self.query_one("#sync-error", Static).update(
