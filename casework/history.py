@@ -53,6 +53,8 @@ class SetAside:
     conflict: bool
     """True when the event was legal where its writer stood but the case had moved on in the
     meantime (a concurrent action: a human decides); False when it breaks a rule even there."""
+    code: str = ""
+    """The rule's error code (e.g. ``illegal_transition``, ``not_holder``), for statistics."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +84,16 @@ class CaseHistory:
         return self.applied[-1] if self.applied else None
 
 
-_Invalid = tuple[str, str]  # (reason, reason_zh)
+_Invalid = tuple[str, str, str]  # (reason, reason_zh, code)
 _SECOND_ACCEPT = (
     "the case was already accepted by another event",
     "办件已有受理事件，本次受理未采用",
+    "second_acceptance",
 )
 _AFTER_INVALID = (
     "follows an event that was set aside as invalid",
     "所依据的前一事件无效，本事件未采用",
+    "follows_invalid",
 )
 
 
@@ -170,12 +174,15 @@ def _visit(
 ) -> CaseState | None:
     """Applies `event`; returns the state its writer saw after it (None if it is invalid)."""
     if invalid is not None:
-        fold.set_aside.append(SetAside(event.event_id, *invalid, conflict=False))
+        reason, reason_zh, code = invalid
+        fold.set_aside.append(SetAside(event.event_id, reason, reason_zh, False, code))
         return None
     try:
         path = _apply(basis, event)
     except CaseworkError as exc:
-        fold.set_aside.append(SetAside(event.event_id, exc.message, exc.message_zh, False))
+        fold.set_aside.append(
+            SetAside(event.event_id, exc.message, exc.message_zh, False, exc.code)
+        )
         return None
     if fold.state is basis:  # the usual case: nothing happened meanwhile
         fold.state = path
@@ -190,6 +197,7 @@ def _visit(
                 f"recorded concurrently with another action: {exc.message}",
                 f"与其他中心的操作同时发生，未采用：{exc.message_zh}",
                 conflict=True,
+                code="concurrent_action",
             )
         )
         return path

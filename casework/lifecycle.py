@@ -79,7 +79,11 @@ _ACTIVE = _WORKING | {"escalated"}
 _CHECKS: dict[str, Callable[[CaseState], bool]] = {
     "accept": lambda state: False,
     "refuse": lambda state: state.status in OPEN_STATUSES and _progress(state) == "accepted",
-    "request_supplement": lambda state: state.status in ("accepted", "handled", "reviewed"),
+    # An escalated case may be paused for 补正 by the center it was handed to.
+    "request_supplement": lambda state: (
+        state.status in ("accepted", "handled", "reviewed", "escalated")
+        and _progress(state) != "approved"
+    ),
     "receive_supplement": lambda state: (
         state.status == "awaiting_supplement"
         or (state.status in _ACTIVE and bool(state.missing_materials))
@@ -176,7 +180,7 @@ def _request_supplement(state: CaseState, payload: Mapping[str, Any], at: dateti
     materials = parse_materials(payload, "materials", required=True)
     return dict(
         status="awaiting_supplement",
-        resume_status=state.status,
+        resume_status=_progress(state),
         supplement_materials=materials,
         pauses=(*state.pauses, Pause(start=local_date(at))),
     )

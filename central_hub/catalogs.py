@@ -198,6 +198,8 @@ def catalog_bundle(home: HubHome) -> CatalogBundle:
             else ""
         )
         prefecture = latest_catalog(conn, prefecture_code) if prefecture_code else None
+    from .node_actions import revocation_list  # it reads the store this module fills
+
     bundle: CatalogBundle = {
         "prefecture": prefecture.to_dict() if prefecture else None,
         "county": own.to_dict() if own and home.config.tier == "county" else None,
@@ -206,6 +208,7 @@ def catalog_bundle(home: HubHome) -> CatalogBundle:
     if upstream_doc:
         endorsement = sign_document("upstream_hub", json.loads(upstream_doc)["body"], home.signing)
         bundle["upstream"] = endorsement.to_dict()
+    bundle["revocations"] = revocation_list(home).to_dict()
     return bundle
 
 
@@ -220,6 +223,7 @@ class CatalogVersions:
         self._home = home
         sample = casework.load_sample_catalog()
         self._known: dict[str, casework.Catalog] = {sample.version: sample}
+        self._calendar: tuple[str, casework.WorkCalendar] | None = None
 
     def get(self, version: str) -> casework.Catalog | None:
         """The catalog of that version, or None when this hub has not seen it."""
@@ -232,6 +236,28 @@ class CatalogVersions:
                 catalog = casework.merge_catalogs(catalog, local)  # type: ignore[arg-type]
             self._known[version] = catalog  # type: ignore[assignment]
         return self._known[version]
+
+    def calendar(self, conn: sa.Connection) -> casework.WorkCalendar:
+        """The working-day calendar of the newest prefecture catalog this hub holds (national
+        days and Liangshan's own when none): what deadlines are counted in here."""
+        row = conn.execute(
+            sa.select(catalogs.c.version, catalogs.c.document)
+            .where(catalogs.c.issuer == casework.PREFECTURE_CODE)
+            .order_by(catalogs.c.sequence.desc())
+            .limit(1)
+        ).first()
+        version = row.version if row else ""
+        if self._calendar is None or self._calendar[0] != version:
+            layers = json.loads(row.document)["body"]["calendar_layers"] if row else []
+            calendar = (
+                casework.WorkCalendar(
+                    (casework.national_layer(), *map(casework.layer_from_dict, layers))
+                )
+                if layers
+                else casework.default_calendar()
+            )
+            self._calendar = (version, calendar)
+        return self._calendar[1]
 
     def _published(self, version: str) -> casework.Catalog | None:
         if version in self._known:

@@ -25,7 +25,9 @@ from .cli_common import home_path
 from .cli_common import open_from_args as _open
 from .errors import HubError
 from .home import init_home
+from .reconcile_cli import add_reconcile_commands
 from .routing_cli import add_routing_commands
+from .tables import Table, print_tables
 
 __all__ = ["main"]
 
@@ -149,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_catalog_commands(sub, common)
     add_routing_commands(sub, common)
+    add_reconcile_commands(sub, common)
 
     p = sub.add_parser("report", parents=[common], help="cases by category per org unit")
     p.add_argument("--since", default="", help="accepted on or after (YYYY-MM-DD)")
@@ -312,6 +315,14 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _print(result: Any, *, as_json: bool) -> None:
+    if isinstance(result, Table):
+        result = [result]
+    if isinstance(result, list) and all(isinstance(t, Table) for t in result):
+        if as_json:
+            print(json.dumps({t.name: t.as_dicts() for t in result}, ensure_ascii=False))
+        else:
+            print_tables(result)
+        return
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
         return

@@ -30,13 +30,18 @@ from sync_protocol import (
 )
 
 from .home import HubHome
+from .node_actions import resend_instruction
+from .reconcile import record_report
 from .store import events, feed, nodes
 
 __all__ = ["answer_feed_request", "feed_page_for"]
 
 
-def answer_feed_request(home: HubHome, document: SignedDocument) -> tuple[FeedPage, bytes]:
-    """Verifies a node's feed request and returns the page it asks for, and its sealed bytes.
+def answer_feed_request(
+    home: HubHome, document: SignedDocument, *, transport: str = "http"
+) -> tuple[FeedPage, bytes]:
+    """Verifies a node's feed request, keeps what the node reports of itself, and returns
+    the page it asks for (with a pending resend instruction), and its sealed bytes.
 
     Raises:
         UnknownNode, RevokedNode: the node is not (or no longer) enrolled here.
@@ -46,11 +51,23 @@ def answer_feed_request(home: HubHome, document: SignedDocument) -> tuple[FeedPa
     node_id = FeedRequest.node_of(document)
     node = _node(home, node_id)
     request = FeedRequest.verify(document, VerifyKey(b64decode(node.sign_key, what="node key")))
-    return feed_page_for(home, node_id, after=request.after, limit=request.limit)
+    record_report(home, request, transport=transport)
+    return feed_page_for(
+        home,
+        node_id,
+        after=request.after,
+        limit=request.limit,
+        resend_from=resend_instruction(home, node_id),
+    )
 
 
 def feed_page_for(
-    home: HubHome, node_id: str, *, after: int, limit: int = MAX_FEED_PAGE_EVENTS
+    home: HubHome,
+    node_id: str,
+    *,
+    after: int,
+    limit: int = MAX_FEED_PAGE_EVENTS,
+    resend_from: int = 0,
 ) -> tuple[FeedPage, bytes]:
     """The page of `node_id`'s center feed after position `after`, and its sealed bytes."""
     node = _node(home, node_id)
@@ -73,6 +90,7 @@ def feed_page_for(
         next=entries[-1].position if entries else after,
         more=len(rows) > limit,
         entries=entries,
+        resend_from=resend_from,
         issued_at=format_timestamp(datetime.now(UTC)),
     )
     recipient = SealPublicKey(node.seal_suite, b64decode(node.seal_key, what="node sealing key"))

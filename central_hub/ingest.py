@@ -28,7 +28,6 @@ from sync_protocol import (
     RemoteProtocolError,
     RevokedNode,
     SealedBatch,
-    SignedBatch,
     SignedDocument,
     UnknownNode,
     VerifyKey,
@@ -36,16 +35,17 @@ from sync_protocol import (
     format_timestamp,
     open_batch,
     peek_batch,
-    read_batch,
     seal_batch,
 )
 
 from .arrivals import Arrivals
 from .catalogs import CatalogVersions
 from .errors import HubError
+from .holding import delete_held, hold, reopen_held, signed_batch_columns
 from .home import HubHome
 from .projection import project_events
 from .quarantine import quarantine_note, record_quarantine
+from .reconcile import record_contact
 from .sequencing import Decision, NodeCursor, decide
 from .store import (
     batches,
@@ -80,7 +80,7 @@ class Ingestor:
         self._arrivals = Arrivals()
         self._centers: dict[str, str] = {}
 
-    def ingest(self, blob: bytes) -> IngestResult:
+    def ingest(self, blob: bytes, *, transport: str = "http") -> IngestResult:
         """Verifies and applies one sealed batch, then any held batches it unblocks.
 
         Raises:
@@ -99,7 +99,7 @@ class Ingestor:
                 )
                 self._arrivals.wait_for_predecessor(header.node_id, header.batch_seq)
                 with self._lock:
-                    result = self._apply_or_hold(opened)
+                    result = self._apply_or_hold(opened, transport)
             except UnknownNode:
                 raise
             except (RemoteProtocolError, HubError) as exc:
@@ -136,17 +136,30 @@ class Ingestor:
             raise RevokedNode(f"node {node_id} was revoked on {row.revoked_at}")
         return VerifyKey(b64decode(row.sign_key, what="node key"))
 
-    def _apply_or_hold(self, opened: OpenedBatch) -> IngestResult:
+    def drain(self, node_id: str) -> None:
+        """Applies whatever held batches of `node_id` are next in line now (after an admin
+        accepted a gap, say)."""
+        with self._lock:
+            self._drain_held(node_id)
+
+    def _apply_or_hold(self, opened: OpenedBatch, transport: str) -> IngestResult:
         header = opened.batch.header
         with self._home.engine.begin() as conn:
             cursor = _load_cursor(conn, header.node_id)
             stored = _stored_batch(conn, header.node_id, header.batch_seq)
             decision = decide(cursor, header, stored.batch_hash if stored else None)
+            record_contact(
+                conn,
+                header.node_id,
+                transport,
+                at=_now(),
+                duplicate=decision is Decision.DUPLICATE,
+            )
             if decision is Decision.DUPLICATE:
                 return IngestResult(decision, SignedDocument.from_dict(json.loads(stored.receipt)))
             _refuse_if_broken(decision, header, cursor)
             if decision is Decision.HOLD:
-                _hold(conn, opened)
+                hold(conn, opened)
                 receipt = self._receipt(header, "held", cursor)
             else:
                 receipt = self._apply(conn, opened, cursor)
@@ -163,6 +176,7 @@ class Ingestor:
             opened.events,
             center_of=lambda node_id: self._center_of(conn, node_id),
             catalogs=self._catalogs,
+            calendar=self._catalogs.calendar(conn),
             now=now,
         )
         quarantined_ids = {q.event.event_id for q in held_back}
@@ -172,7 +186,7 @@ class Ingestor:
         receipt = self._receipt(header, "applied", new_cursor, reason=quarantine_note(held_back))
         conn.execute(
             batches.insert().values(
-                **_signed_batch_columns(opened),
+                **signed_batch_columns(opened),
                 event_count=header.event_count,
                 received_at=now,
                 receipt=json.dumps(receipt.to_dict(), ensure_ascii=False),
@@ -207,19 +221,19 @@ class Ingestor:
         the batch whose arrival released it.
         """
         while (row := self._next_held(node_id)) is not None:
-            opened = _reopen_held(row)
+            opened = reopen_held(row)
             try:
                 with self._home.engine.begin() as conn:
                     cursor = _load_cursor(conn, node_id)
                     decision = decide(cursor, opened.batch.header, None)
                     _refuse_if_broken(decision, opened.batch.header, cursor)
                     self._apply(conn, opened, cursor)
-                    _delete_held(conn, row)
+                    delete_held(conn, row)
             except (RemoteProtocolError, HubError) as exc:
                 log.warning("held batch %s/%s refused: %s", node_id, row.batch_seq, exc)
                 own_key = self._home.info().seal_key()  # keep it readable, with our key
                 with self._home.engine.begin() as conn:
-                    _delete_held(conn, row)
+                    delete_held(conn, row)
                     self._keep_rejected(
                         conn, opened.batch.header, seal_batch(opened.batch, own_key), exc
                     )
@@ -350,46 +364,3 @@ def _event_rows(opened: OpenedBatch, quarantined_ids: set[str]) -> Iterator[dict
             "batch_seq": batch_seq,
             "quarantined": event.event_id in quarantined_ids,
         }
-
-
-def _hold(conn: sa.Connection, opened: OpenedBatch) -> None:
-    header = opened.batch.header
-    existing = conn.execute(
-        sa.select(held_batches.c.batch_hash).where(
-            held_batches.c.node_id == header.node_id,
-            held_batches.c.batch_seq == header.batch_seq,
-        )
-    ).first()
-    if existing is not None:
-        if existing.batch_hash != header.batch_hash:
-            raise ConflictingBatch(
-                f"a different batch {header.batch_seq} of {header.node_id} is already held"
-            )
-        return
-    conn.execute(held_batches.insert().values(**_signed_batch_columns(opened), received_at=_now()))
-
-
-def _signed_batch_columns(opened: OpenedBatch) -> dict[str, object]:
-    """A batch as its node signed it: what the batches and held_batches tables keep."""
-    header = opened.batch.header
-    return {
-        "node_id": header.node_id,
-        "batch_seq": header.batch_seq,
-        "batch_hash": header.batch_hash,
-        "header": header.encode(),
-        "signature": opened.batch.signature,
-        "body": opened.batch.body,
-    }
-
-
-def _delete_held(conn: sa.Connection, row: sa.Row) -> None:
-    conn.execute(
-        held_batches.delete().where(
-            held_batches.c.node_id == row.node_id, held_batches.c.batch_seq == row.batch_seq
-        )
-    )
-
-
-def _reopen_held(row: sa.Row) -> OpenedBatch:
-    header = BatchHeader.decode(row.header)
-    return read_batch(SignedBatch(header, row.signature, row.body))

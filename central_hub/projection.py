@@ -44,6 +44,7 @@ def project_events(
     *,
     center_of: Callable[[str], str],
     catalogs: CatalogVersions,
+    calendar: casework.WorkCalendar,
     now: str,
 ) -> list[Quarantined]:
     """Folds a batch's events into the cases table, inside the caller's transaction.
@@ -56,6 +57,7 @@ def project_events(
         center_of: the center of a node (the writer of an event).
         catalogs: the catalog versions this hub knows, to judge each acceptance by the
             version the case names.
+        calendar: the working-day calendar open cases' deadlines are counted in.
     """
     by_case: dict[str, list[Event]] = {}
     for event in batch_events:
@@ -74,7 +76,7 @@ def project_events(
         refused = _refused(history, fresh, bad)
         quarantined += refused
         folds.append(CaseFold(case_id, history, kept, fresh, case_id in existing))
-    _write_rows(conn, folds)
+    _write_rows(conn, folds, calendar, now)
     refused_ids = {q.event.event_id for q in quarantined}
     route_cases(conn, folds, quarantined=refused_ids, center_of=center_of, now=now)
     return quarantined
@@ -89,23 +91,20 @@ def _refused(history: casework.CaseHistory, fresh: list[Event], bad: set[str]) -
     for event in fresh:  # in the writer's order, so a follower comes after what it follows
         reason = aside.get(event.event_id)
         if reason is not None:
-            message = reason.reason
+            message, code = reason.reason, reason.code
         elif event.event_id in pending and event.after in bad:
             message = f"it follows event {event.after}, which was quarantined"
+            code = "follows_quarantined"
         else:
             continue
         bad.add(event.event_id)
-        refused.append(
-            Quarantined(
-                event,
-                RuleViolation(
-                    f"event {event.event_id} (node {event.node_id} seq {event.seq}) breaks a "
-                    f"case rule: {message}",
-                    hint="the node and hub disagree on the case rules; check both software "
-                    "versions",
-                ),
-            )
+        violation = RuleViolation(
+            f"event {event.event_id} (node {event.node_id} seq {event.seq}) breaks a "
+            f"case rule: {message}",
+            hint="the node and hub disagree on the case rules; check both software versions",
         )
+        violation.code = code or violation.code
+        refused.append(Quarantined(event, violation))
     return refused
 
 
@@ -150,11 +149,14 @@ def _acceptance_violation(
             casework.check_item_available(item, center_level=level, on_date=on_date)
         casework.check_fee(item, event.payload.get("fee_yuan", "0"))
     except casework.CaseworkError as exc:
-        return RuleViolation(
+        violation = RuleViolation(
             f"case {state.case_no} (event {event.event_id}) breaks an acceptance rule: "
             f"{exc.message}",
             hint="the node accepted an item its catalog does not allow at this center",
         )
+        # The rule's own code (item_delegated_away, fee_not_allowed, …): compliance counts it.
+        violation.code = exc.code
+        return violation
     return None
 
 
@@ -209,28 +211,42 @@ def _stored_events(conn: sa.Connection, case_ids: set[str]) -> dict[str, list[tu
     return stored
 
 
-def _write_rows(conn: sa.Connection, folds: list[CaseFold]) -> None:
+def _write_rows(
+    conn: sa.Connection, folds: list[CaseFold], calendar: casework.WorkCalendar, now: str
+) -> None:
     new_rows = []
     for fold in folds:
         state = fold.history.state
         if state is None:
             continue
-        row = _row(state, fold.accept_node)
+        row = _row(state, fold.accept_node, calendar, received_at=now)
         if not fold.existed:
             new_rows.append(row)
             continue
-        conn.execute(
-            cases.update()
-            .where(cases.c.case_id == fold.case_id)
-            .values(
-                status=row["status"], completed_at=row["completed_at"], updated_at=row["updated_at"]
-            )
-        )
+        del row["received_at"], row["case_id"], row["case_no"], row["node_id"]
+        conn.execute(cases.update().where(cases.c.case_id == fold.case_id).values(**row))
     if new_rows:
         insert_many(conn, cases, new_rows)
 
 
-def _row(state: casework.CaseState, node_id: str) -> dict[str, object]:
+def _deadline(
+    state: casework.CaseState, calendar: casework.WorkCalendar
+) -> tuple[str | None, bool]:
+    if not state.is_open or state.promised_limit_days is None:
+        return None, False
+    today = casework.local_date(state.updated_at or state.accepted_at)
+    deadline = casework.case_deadline(state, calendar, today=today)
+    return deadline.due.isoformat(), deadline.provisional
+
+
+def _row(
+    state: casework.CaseState,
+    node_id: str,
+    calendar: casework.WorkCalendar,
+    *,
+    received_at: str,
+) -> dict[str, object]:
+    due_date, provisional = _deadline(state, calendar)
     return {
         "case_id": state.case_id,
         "case_no": state.case_no,
@@ -242,4 +258,9 @@ def _row(state: casework.CaseState, node_id: str) -> dict[str, object]:
         "accepted_at": format_timestamp(state.accepted_at),
         "completed_at": format_timestamp(state.completed_at) if state.completed_at else None,
         "updated_at": format_timestamp(state.updated_at or state.accepted_at),
+        "county_code": state.center_code[:6],
+        "holder_center": state.holder_center,
+        "due_date": due_date,
+        "due_provisional": provisional,
+        "received_at": received_at,
     }

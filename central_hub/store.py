@@ -172,6 +172,16 @@ cases = sa.Table(
     sa.Column("accepted_at", sa.String, nullable=False),
     sa.Column("completed_at", sa.String),
     sa.Column("updated_at", sa.String, nullable=False),
+    # For reconciliation and compliance (issue 7): scope by county without parsing codes,
+    # who holds the case, its working-day deadline as this hub's calendar counts it, and when
+    # its acceptance first reached this hub (a case recorded long before it arrived).
+    sa.Column("county_code", sa.String, nullable=False, default=""),
+    sa.Column("holder_center", sa.String, nullable=False, default=""),
+    sa.Column("due_date", sa.String),
+    sa.Column("due_provisional", sa.Boolean, nullable=False, default=False),
+    sa.Column("received_at", sa.String, nullable=False, default=""),
+    sa.Index("cases_by_county", "county_code", "accepted_at"),
+    sa.Index("cases_by_due", "due_date"),
 )
 
 # Published catalog versions: our own, and (at a county) the prefecture's, as signed.

@@ -130,7 +130,7 @@ def _ingest_file(
     blob = path.read_bytes()
     try:
         header = peek_batch(blob).header
-        result = ingestor.ingest(blob)
+        result = ingestor.ingest(blob, transport="usb")
     except (ProtocolError, HubError) as exc:
         summary.rejected += 1
         summary.reasons.append(f"{path.parent.name}/{path.name}: {exc}")
@@ -148,9 +148,8 @@ def _ingest_file(
 def _answer_feed_request(home: HubHome, folder: Path, path: Path, summary: ImportSummary) -> None:
     """Writes the asking node's feed from the position it holds, page by page."""
     try:
-        page, blob = answer_feed_request(
-            home, SignedDocument.from_dict(json.loads(path.read_bytes()))
-        )
+        request = SignedDocument.from_dict(json.loads(path.read_bytes()))
+        page, blob = answer_feed_request(home, request, transport="usb")
     except (ValueError, ProtocolError, HubError) as exc:
         summary.rejected += 1
         summary.reasons.append(f"{path.parent.name}/{path.name}: {exc}")

@@ -43,15 +43,28 @@ _PREFIX = struct.Struct(">4sBB")  # magic, version, key id length
 
 @dataclass(frozen=True, slots=True)
 class FeedRequest:
-    """A node's signed ask for its feed after `after` (a hub feed position, 0 at first)."""
+    """A node's signed ask for its feed after `after` (a hub feed position, 0 at first).
+
+    It also reports the node's side, for reconciliation at the hub: the newest event it has
+    recorded, how many wait to be sent and since when, and its clock (`issued_at`).
+    """
 
     node_id: str
     after: int
     limit: int
+    head_seq: int
+    """The node's newest event seq: the hub compares it with what it received."""
+    unsent_events: int
+    oldest_unsent_at: str
+    """When the oldest event not yet acknowledged was recorded; empty when none waits."""
     issued_at: str
 
     def __post_init__(self) -> None:
         check_field_types(self)
+        if self.head_seq < 0 or self.unsent_events < 0:
+            raise LocalProtocolError("head_seq and unsent_events must be >= 0")
+        if self.oldest_unsent_at and not is_timestamp(self.oldest_unsent_at):
+            raise LocalProtocolError("oldest_unsent_at must be empty or a wire timestamp")
         if self.after < 0 or not 0 < self.limit <= MAX_FEED_PAGE_EVENTS:
             raise LocalProtocolError(
                 f"after must be >= 0 and limit 1..{MAX_FEED_PAGE_EVENTS}, got {self.after}, "
@@ -97,11 +110,16 @@ class FeedPage:
     more: bool
     """More entries wait after `next`."""
     entries: tuple[FeedEntry, ...]
+    resend_from: int
+    """0, or the batch seq from which the county admin asks this node to send its batches
+    again (the hub lost them, e.g. restored from a backup); batches it holds count once."""
     issued_at: str
 
     def __post_init__(self) -> None:
         if not (type(self.after) is int and type(self.next) is int and self.after >= 0):
             raise LocalProtocolError("feed page positions must be integers >= 0")
+        if type(self.resend_from) is not int or self.resend_from < 0:
+            raise LocalProtocolError("feed page resend_from must be an integer >= 0")
         positions = [entry.position for entry in self.entries]
         if positions != sorted(set(positions)) or any(p <= self.after for p in positions):
             raise LocalProtocolError("feed page entries must follow `after` in rising order")

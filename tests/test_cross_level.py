@@ -89,6 +89,7 @@ def test_escalated_case_makes_the_round_trip_and_the_prefecture_counts_it_once(t
     run_json("central-hub", "forward", "--home", str(county.home))
     report = run_json("central-hub", "report", "--home", str(prefecture.home))
     assert sum(row["accepted"] for row in report["rows"]) == 1
+    assert sum(row["completed"] for row in report["rows"]) == 1
     county_rows = run_json("central-hub", "report", "--home", str(county.home))["rows"]
     assert county_rows == report["rows"]
     routed = run_json("central-hub", "routed", "--home", str(county.home))["parties"]

@@ -21,6 +21,7 @@ ALERT_KINDS = {
     "handed_here": "转来待办",
     "result_back": "结果已返回",
     "conflict": "操作冲突",
+    "left_here": "已移出本中心",
 }
 
 

@@ -96,6 +96,7 @@ def take_catalog_bundle(home: NodeHome, bundle: dict[str, Any]) -> list[str]:
         BadSignature, MalformedInput: a catalog not signed by whom it must be.
     """
     _, hub = pinned_hub(home)
+    _take_revocations(home, hub, bundle.get("revocations"))
     keys = {"prefecture": _prefecture_key(hub, bundle), "county": hub.verify_key()}
     taken: dict[str, SignedDocument] = {}
     for slot in _SLOTS:
@@ -115,6 +116,23 @@ def take_catalog_bundle(home: NodeHome, bundle: dict[str, Any]) -> list[str]:
         with home.database.transaction() as conn:
             refresh_deadlines(conn, current_calendar(home), today=date.today())
     return [document.body["version"] for document in taken.values()]
+
+
+def _take_revocations(home: NodeHome, hub: HubInfo, raw: Any) -> None:
+    """Keeps the hub's newest signed list of revoked nodes; if this node is on it, notes so
+    (the hub refuses its batches from now on; `status` and the window say why)."""
+    if not raw:
+        return
+    document = SignedDocument.from_dict(raw)
+    body = verify_document(document, hub.verify_key(), kind="revocations")
+    held = get_json_setting(home.conn, "revocations")
+    if held and held["body"]["issued_at"] >= body["issued_at"]:
+        return
+    mine = next((r for r in body["revoked"] if r.get("node_id") == home.node_id), None)
+    with home.database.transaction() as conn:
+        set_setting(conn, "revocations", document.to_dict())
+        if mine is not None:
+            set_setting(conn, "revoked_at", str(mine["revoked_at"]))
 
 
 def _prefecture_key(hub: HubInfo, bundle: dict[str, Any]) -> VerifyKey | None:

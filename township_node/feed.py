@@ -31,7 +31,8 @@ from sync_protocol import (
 from .alerts import record_alert
 from .catalog import current_calendar
 from .home import NodeHome
-from .projection import case_history, project
+from .outbox import Outbox
+from .projection import case_events, case_history, project
 from .store import set_setting
 from .texts import center_name
 
@@ -59,11 +60,17 @@ def feed_position(home: NodeHome) -> int:
 
 
 def feed_request(home: NodeHome, *, limit: int = MAX_FEED_PAGE_EVENTS) -> SignedDocument:
-    """This node's signed ask for its feed after the position it holds."""
+    """This node's signed ask for its feed after the position it holds, with what it holds
+    itself (newest event, what waits to be sent) for the county's reconciliation."""
+    status = Outbox(home).status()
+    waiting = status.unbatched_events + status.unacknowledged_events
     return FeedRequest(
         node_id=home.node_id,
         after=feed_position(home),
         limit=limit,
+        head_seq=status.last_event_seq,
+        unsent_events=waiting,
+        oldest_unsent_at=status.oldest_unsent_at if waiting else "",
         issued_at=format_timestamp(datetime.now(UTC)),
     ).sign(home.keys.signing)
 
@@ -125,6 +132,11 @@ def take_feed_page(home: NodeHome, page: FeedPage, *, hub_id: str) -> FeedReport
             case_changed, case_alerts = _refold(conn, case_id, home.center_code, calendar)
             changed += case_changed
             alerts += case_alerts
+        if page.resend_from:  # the hub lost batches: send them again from there
+            conn.execute(
+                "UPDATE batches SET status = 'pending' WHERE batch_seq >= ? AND status = 'applied'",
+                (page.resend_from,),
+            )
         set_setting(conn, "feed_position", str(max(position, page.next)))
     return FeedReport(1, new_events, changed, alerts)
 
@@ -144,7 +156,9 @@ def _refold(
     if before is not None and tuple(before) == after:
         return False, 0
     alerts = 0
+    last_writer = _writer_of_last(conn, case_id, history.head)
     arrived = state.holder_center == center and (before is None or before[1] != center)
+    left = before is not None and before[1] == center and state.holder_center != center
     if arrived and state.status == "completed" and state.center_code == center:
         record_alert(
             conn,
@@ -157,13 +171,23 @@ def _refold(
         )
         alerts += 1
     elif arrived:
-        came_from = state.holder_trail[-1] if state.holder_trail else state.center_code
         record_alert(
             conn,
             case_id,
             "handed_here",
-            f"case {state.case_no} was handed to this center by {came_from}",
-            f"办件 {state.case_no} 由{center_name(came_from)}转来本中心办理，请及时处理",
+            f"case {state.case_no} was handed to this center by {last_writer}",
+            f"办件 {state.case_no} 由{center_name(last_writer)}转来本中心办理，请及时处理",
+        )
+        alerts += 1
+    elif left and last_writer != center:  # e.g. the citizen withdrew at the accepting window
+        record_alert(
+            conn,
+            case_id,
+            "left_here",
+            f"case {state.case_no} left this center: {last_writer} recorded "
+            f"{state.status} ({state.result_code or '-'})",
+            f"办件 {state.case_no} 已由{center_name(last_writer)}处理"
+            f"（{casework.STATUS_LABELS_ZH[state.status]}），不再由本中心办理",
         )
         alerts += 1
     if len(history.forks) > (before[2] if before is not None else 0):
@@ -177,6 +201,12 @@ def _refold(
         )
         alerts += 1
     return True, alerts
+
+
+def _writer_of_last(conn: sqlite3.Connection, case_id: str, head: str | None) -> str:
+    """The center that recorded the case's last applied event (who handed it on)."""
+    centers = {event.event_id: center for event, center in case_events(conn, case_id)}
+    return centers.get(head or "", "")
 
 
 def _setting(conn: sqlite3.Connection, key: str) -> str:

@@ -105,6 +105,8 @@ def _import_receipts(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _status(args: argparse.Namespace) -> dict[str, Any]:
+    from .alerts import unseen_alerts
+    from .feed import feed_position
     from .outbox import Outbox
     from .schedule import load_state
 
@@ -124,4 +126,7 @@ def _status(args: argparse.Namespace) -> dict[str, Any]:
             "last_error": schedule.last_error,
             "last_error_zh": schedule.last_error_zh,
             "next_batch_events": schedule.batch_events,
+            "feed_position": feed_position(home),
+            "revoked_at": home.setting("revoked_at") or None,
+            "unseen_alerts": len(unseen_alerts(home)),
         }

@@ -229,6 +229,8 @@ _EN: dict[str, str] = {
     "未阅提醒 {n} 条（在今日页查看）": "{n} unseen alerts (see Today)",
     "收到其他中心的办件动态，未阅提醒 {n} 条": "News from other centers: {n} unseen alerts",
     "，收到 {n} 个": ", received {n}",
+    "代收件：本窗口受理后须上报县级审批": "Received for the county: escalate it after accepting",
+    "已移出本中心": "Left this center",
     "成功": "ok",
     "失败": "failed",
     "被拒": "rejected",

@@ -354,3 +354,18 @@ def test_statuses_list_every_status_when_compared_with_the_machine() -> None:
         "accepted", "handled", "reviewed", "approved", "awaiting_supplement",
         "escalated", "completed", "refused", "delivered",
     }  # fmt: skip
+
+
+def test_county_pauses_an_escalated_case_for_materials_and_keeps_it() -> None:
+    state = _run(*FIVE_STEP[:2], ("escalate", {"to_center": "513431"}))
+    paused = apply_event(
+        state,
+        case_id="c1",
+        type="request_supplement",
+        payload={"materials": ["户口簿"]},
+        occurred_at=T0,
+    )
+    assert (paused.status, paused.holder_center) == ("awaiting_supplement", "513431")
+    back = apply_event(paused, case_id="c1", type="receive_supplement", payload={}, occurred_at=T0)
+    assert (back.status, back.holder_center) == ("handled", "513431")
+    assert "review" in legal_actions(back)

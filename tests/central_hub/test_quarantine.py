@@ -68,7 +68,7 @@ def test_event_on_a_closed_case_is_quarantined_and_the_events_after_it_apply(tmp
     receipt = _send(pair, [accept1, refuse, illegal, accept2])
     assert receipt.status == "applied" and receipt.next_batch_seq == 2
     assert receipt.reason.startswith("quarantined 1 events (seq 3)")
-    assert _quarantined(pair) == [(3, "rule_violation")]
+    assert _quarantined(pair) == [(3, "illegal_transition")]
     assert _count(pair, events) == 4  # the log keeps every signed event
     with pair.hub.engine.connect() as conn:
         statuses = sorted(conn.execute(sa.select(cases.c.status)).scalars())
@@ -88,7 +88,7 @@ def test_acceptance_of_an_item_the_center_may_not_accept_is_quarantined(tmp_path
     pair.accept(1)
     receipt = _send(pair, [_forge(pair, {"p:item_code": "SAMPLE-CL-001"})])  # county only
     assert "acceptance rule" in receipt.reason
-    assert _quarantined(pair) == [(1, "rule_violation")]
+    assert _quarantined(pair) == [(1, "item_not_at_level")]
 
 
 def test_a_fee_on_a_free_item_is_quarantined(tmp_path):
@@ -105,7 +105,7 @@ def test_events_of_a_case_whose_acceptance_was_quarantined_are_quarantined_too(t
     pair.book.act(case_no, "refuse", clerk_id="c", payload={"reason": "x"})
     accept, refuse = _forge(pair, {"p:item_code": "SAMPLE-CL-001"}), _forge(pair, {}, seq=2)
     _send(pair, [accept, refuse])
-    assert _quarantined(pair) == [(1, "rule_violation"), (2, "rule_violation")]
+    assert _quarantined(pair) == [(1, "item_not_at_level"), (2, "follows_quarantined")]
 
 
 def test_county_admin_sees_quarantined_events_and_refused_batches_with_reasons(tmp_path, capsys):
@@ -124,6 +124,6 @@ def test_county_admin_sees_quarantined_events_and_refused_batches_with_reasons(t
     capsys.readouterr()
     assert main(["quarantine", "--home", str(pair.hub.path), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert [e["reason_code"] for e in shown["quarantined_events"]] == ["rule_violation"]
+    assert [e["reason_code"] for e in shown["quarantined_events"]] == ["item_not_at_level"]
     assert "acceptance rule" in shown["quarantined_events"][0]["message"]
     assert [b["reason_code"] for b in shown["rejected_batches"]] == ["wrong_recipient"]

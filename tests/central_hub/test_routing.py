@@ -96,6 +96,14 @@ def test_events_reach_the_other_party_and_never_their_writer(tmp_path):
     assert (parties, status) == ({TOWNSHIP, COUNTY}, "completed")
 
 
+def test_a_center_that_is_no_party_to_the_case_receives_nothing(tmp_path):
+    hub, _, _, _ = _escalated_and_decided(tmp_path)
+    neighbour = init_node(tmp_path / "neighbour", center_code="513431101", name="城北镇")
+    _enroll(hub, neighbour)
+    page, _ = feed_page_for(hub, neighbour.node_id, after=0)
+    assert (page.entries, page.more) == ((), False)
+
+
 def test_event_that_arrives_before_the_one_it_follows_waits_for_it(tmp_path):
     _, township, center, _ = _escalated_and_decided(tmp_path)
     prefecture = _hub(tmp_path / "pref", "凉山州政务服务中心")
@@ -123,3 +131,36 @@ def test_page_taken_twice_adds_nothing_at_the_node(tmp_path):
     assert (first.events, first.alerts, again.events, again.alerts) == (2, 1, 0, 0)
     assert _book(township).get(case_no).status == "completed"
     assert township.setting("feed_position") == str(page.next)
+
+
+def test_withdrawal_at_the_window_tells_the_county_the_case_left_it(tmp_path):
+    hub = _hub(tmp_path / "county", "昭觉县政务服务中心")
+    township = init_node(tmp_path / "township", center_code=TOWNSHIP, name="新城镇")
+    center = init_node(tmp_path / "center", center_code=COUNTY, name="昭觉县政务服务中心")
+    for node in (township, center):
+        _enroll(hub, node)
+    name, id_number, phone = APPLICANTS[1]
+    case_no = (
+        _book(township)
+        .accept(
+            item_code="SAMPLE-CL-004",
+            applicant_name=name,
+            id_number=id_number,
+            phone=phone,
+            clerk_id="c1",
+        )
+        .case_no
+    )
+    _book(township).act(case_no, "escalate", clerk_id="c1", payload={"to_center": COUNTY})
+    _send(hub, township)
+    _pull(hub, center)
+    _book(township).act(
+        case_no, "complete", clerk_id="c1", payload={"result_code": "withdrawn", "reason": "撤回"}
+    )
+    _send(hub, township)
+    _pull(hub, center)
+    kinds = [kind for (kind,) in center.conn.execute("SELECT kind FROM alerts ORDER BY id")]
+    assert kinds == ["handed_here", "left_here"]
+    message = center.conn.execute("SELECT message_zh FROM alerts ORDER BY id").fetchall()
+    assert "由新城镇转来" in message[0][0]
+    assert "不再由本中心办理" in message[1][0]

@@ -314,7 +314,15 @@ FEED_EVENT = {
     "after": "01a21ffe-887c-7b4d-8e12-5c6f708192a3",
     "schema": 2,
 }
-FEED_REQUEST = {"node_id": NODE_ID, "after": 0, "limit": 2000, "issued_at": ISSUED_AT}
+FEED_REQUEST = {
+    "node_id": NODE_ID,
+    "after": 0,
+    "limit": 2000,
+    "head_seq": 3,
+    "unsent_events": 1,
+    "oldest_unsent_at": "2026-11-28T03:02:19.067Z",
+    "issued_at": ISSUED_AT,
+}
 
 
 def feed_page() -> FeedPage:
@@ -327,6 +335,7 @@ def feed_page() -> FeedPage:
         next=7,
         more=False,
         entries=(entry,),
+        resend_from=0,
         issued_at=ISSUED_AT,
     )
 

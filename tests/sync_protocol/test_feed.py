@@ -39,6 +39,7 @@ def _page(**changes: object) -> FeedPage:
         "next": 9,
         "more": False,
         "entries": entries,
+        "resend_from": 0,
         "issued_at": "2026-11-28T03:05:01.250Z",
     }
     return FeedPage(**(fields | changes))  # type: ignore[arg-type]
@@ -91,7 +92,15 @@ def test_inconsistent_page_cannot_be_built(changes: dict[str, object]) -> None:
 
 def test_feed_request_verifies_only_with_the_nodes_key() -> None:
     node_key = SigningKey.generate()
-    request = FeedRequest(node_id=NODE_ID, after=0, limit=100, issued_at=_page().issued_at)
+    request = FeedRequest(
+        node_id=NODE_ID,
+        after=0,
+        limit=100,
+        head_seq=12,
+        unsent_events=0,
+        oldest_unsent_at="",
+        issued_at=_page().issued_at,
+    )
     document = request.sign(node_key)
     assert FeedRequest.node_of(document) == NODE_ID
     assert FeedRequest.verify(document, node_key.public) == request

@@ -110,7 +110,12 @@ class ItemPicker(Vertical):
         self._chosen = item.name
         self.query_one("#item-search", Input).value = item.name
         self.query_one("#item-results").display = False
-        self.query_one("#item-info", Static).update(_describe(item, session.texts))
+        info = _describe(item, session.texts)
+        if not refusal and casework.receive_only_level(
+            item, center_level=session.level, on_date=session.today()
+        ):
+            info += "\n[b yellow]" + session.texts("代收件：本窗口受理后须上报县级审批") + "[/]"
+        self.query_one("#item-info", Static).update(info)
         self.show_error(refusal)
         self.post_message(self.ItemChosen(item, refusal))
 
@@ -128,9 +133,13 @@ class ItemPicker(Vertical):
 
 
 def _refusal(item: casework.Item, level: str, today: date, language: str) -> str:
+    """Why this window may not accept the item today; empty when it may, to decide or to
+    receive for the county (代收)."""
     try:
         casework.check_item_available(item, center_level=level, on_date=today)
     except (casework.CaseworkError, NodeError) as exc:
+        if casework.receive_only_level(item, center_level=level, on_date=today):
+            return ""
         return exc.message if language == "en" else exc.message_zh
     return ""
 

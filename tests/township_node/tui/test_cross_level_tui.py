@@ -79,6 +79,7 @@ def _feed(source: Path, target: Path, case_no: str) -> FeedReport:
             after=start,
             next=start + len(entries),
             more=False,
+            resend_from=0,
             entries=entries,
             issued_at=format_timestamp(FIXED_NOW),
         )
