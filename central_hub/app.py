@@ -10,10 +10,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from .endpoints import Endpoints, store_failure_response
 from .home import HubHome, open_home
+from .web import create_dashboard
 
 __all__ = ["create_app"]
 
@@ -53,6 +54,7 @@ def create_app(home: HubHome | Path, *, forward_interval: float = 30.0) -> Starl
         Route("/v1/backlog", endpoints.backlog, methods=["POST"]),
         Route("/v1/feed", endpoints.feed, methods=["POST"]),
         Route("/healthz", endpoints.health, methods=["GET"]),
+        Mount("/dash", app=create_dashboard(hub)),
     ]
     return Starlette(
         routes=routes,

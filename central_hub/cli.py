@@ -23,11 +23,13 @@ from sync_protocol import SUITES, HubClient, ProtocolError
 from .catalog_cli import add_catalog_commands
 from .cli_common import home_path
 from .cli_common import open_from_args as _open
+from .compliance_cli import add_compliance_commands
 from .errors import HubError
 from .home import init_home
 from .reconcile_cli import add_reconcile_commands
 from .routing_cli import add_routing_commands
 from .tables import Table, print_tables
+from .user_cli import add_user_commands
 
 __all__ = ["main"]
 
@@ -151,7 +153,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_catalog_commands(sub, common)
     add_routing_commands(sub, common)
+    add_compliance_commands(sub, common)
     add_reconcile_commands(sub, common)
+    add_user_commands(sub, common)
 
     p = sub.add_parser("report", parents=[common], help="cases by category per org unit")
     p.add_argument("--since", default="", help="accepted on or after (YYYY-MM-DD)")

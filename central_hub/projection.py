@@ -22,6 +22,7 @@ from sync_protocol import Event, decode_event, format_timestamp, parse_timestamp
 
 from .catalogs import CatalogVersions
 from .errors import RuleViolation
+from .rollups import case_rows, record_case_changes
 from .routing import CaseFold, route_cases
 from .store import cases, events, insert_many, pending_events
 
@@ -214,7 +215,9 @@ def _stored_events(conn: sa.Connection, case_ids: set[str]) -> dict[str, list[tu
 def _write_rows(
     conn: sa.Connection, folds: list[CaseFold], calendar: casework.WorkCalendar, now: str
 ) -> None:
-    new_rows = []
+    """Writes the case rows, and the same changes to the compliance rollups."""
+    before = case_rows(conn, (fold.case_id for fold in folds if fold.existed))
+    new_rows, changes = [], []
     for fold in folds:
         state = fold.history.state
         if state is None:
@@ -222,11 +225,14 @@ def _write_rows(
         row = _row(state, fold.accept_node, calendar, received_at=now)
         if not fold.existed:
             new_rows.append(row)
+            changes.append((None, row))
             continue
         del row["received_at"], row["case_id"], row["case_no"], row["node_id"]
         conn.execute(cases.update().where(cases.c.case_id == fold.case_id).values(**row))
+        changes.append((before[fold.case_id], row))
     if new_rows:
         insert_many(conn, cases, new_rows)
+    record_case_changes(conn, changes)
 
 
 def _deadline(

@@ -138,7 +138,15 @@ def reconcile_table(home: HubHome, *, county: str | None = None, silent_days: in
     now = datetime.now(UTC)
     with home.engine.connect() as conn:
         rows = [_node_row(conn, node, now, silent_days) for node in _nodes(conn, county)]
-    rank = {"已吊销": 0, "缺口": 1, "有拒收": 2, "失联": 3, "未同步完": 4, "正常": 5}
+    rank = {
+        "已吊销": 0,
+        "缺口": 1,
+        "有拒收": 2,
+        "失联": 3,
+        "未同步完": 4,
+        "待首次同步": 5,
+        "正常": 6,
+    }
     rows.sort(key=lambda r: (rank.get(r["state"], 9), r["center_code"], r["node_id"]))
     return Table(
         name="reconcile_nodes",
@@ -233,8 +241,12 @@ def _state(node: sa.Row, row: dict, last: str | None, now: datetime, silent_days
         return "缺口"
     if row["rejected"]:
         return "有拒收"
-    if last is None or (now - parse_timestamp(last)).days >= silent_days:
+    # Silent since its last contact, or since it enrolled if it was never heard from.
+    since = last or node.enrolled_at
+    if (now - parse_timestamp(since)).days >= silent_days:
         return "失联"
+    if last is None:
+        return "待首次同步"
     if row["missing_events"]:
         return "未同步完"
     return "正常"

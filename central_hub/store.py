@@ -6,6 +6,7 @@ PostgreSQL. SQLite-specific settings live only in `create_engine_for`.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any
@@ -285,12 +286,25 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         conn.exec_driver_sql(compiled.string, [dict(row) for row in rows])
 
 
+# Modules that keep their own tables next to the code that uses them; they register them on
+# `metadata` when imported, so the engine imports them before creating the tables.
+_TABLE_MODULES = (
+    "central_hub.reconcile",
+    "central_hub.node_actions",
+    "central_hub.rollups",
+    "central_hub.standards",
+    "central_hub.web.users",
+)
+
+
 def create_engine_for(url: str) -> sa.Engine:
-    """Creates the engine and the tables.
+    """Creates the engine and every table of the hub.
 
     On SQLite: WAL, synchronous=FULL (a receipt is only signed for what survives a power
     cut), and BEGIN IMMEDIATE so concurrent writers queue instead of failing mid-transaction.
     """
+    for module in _TABLE_MODULES:
+        importlib.import_module(module)
     engine = sa.create_engine(url)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
