@@ -31,6 +31,7 @@ from tests.factories import APPLICANTS, items_by_category  # noqa: E402
 
 PREFECTURE, COUNTY, TOWNSHIP = "513400", "513431", "513431100"
 ADMIN_PIN, CLERK_PIN = "135790", "2468"  # demo only
+DASHBOARD_PASSWORD = "liangshan-demo"  # demo only
 
 
 console = Console(record=True, width=100)
@@ -266,6 +267,36 @@ def main() -> None:
 
     say(f"州中心办件统计（{date.today():%Y年%m月%d日}）", "the prefecture's report")
     console.print(report_table(cli("central-hub", "report", "--home", str(pref))["rows"]))
+
+    say("数据看板账号", "dashboard accounts for the county admin and the prefecture reviewer")
+    for home, username, role, extra in (
+        (county, "zj-admin", "county_admin", ["--county", COUNTY]),
+        (pref, "reviewer", "prefecture", []),
+    ):
+        cli(
+            "central-hub",
+            "user",
+            "add",
+            username,
+            "--role",
+            role,
+            *extra,
+            "--name",
+            username,
+            "--password",
+            DASHBOARD_PASSWORD,
+            "--home",
+            str(home),
+        )
+    console.print(
+        f"   县级管理员 county admin: {county_url}/dash/  账号 zj-admin 密码 {DASHBOARD_PASSWORD}"
+    )
+    console.print(
+        f"   州级审阅 reviewer:       {pref_url}/dash/  账号 reviewer 密码 {DASHBOARD_PASSWORD}"
+    )
+    nodes = cli("central-hub", "reconcile", "--home", str(county))["reconcile_nodes"]
+    for row in nodes:
+        console.print(f"   终端对账 {row['center_name']} {row['node_id']}: {row['state']}")
 
     say("设置窗口人员", "setting up the window's clerks")
     cli("township-node", "clerk", "set-admin", "--home", str(node), "--pin", ADMIN_PIN)
