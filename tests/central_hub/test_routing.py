@@ -57,27 +57,31 @@ def _pull(hub, node) -> None:
     take_feed_page(node, page, hub_id=hub.config.hub_id)
 
 
-def _escalated_and_decided(tmp_path):
+def _escalated(tmp_path):
+    """A county hub, a township and the county's center; a case escalated to the county and
+    pulled by the county's node."""
     hub = _hub(tmp_path / "county", "昭觉县政务服务中心")
     township = init_node(tmp_path / "township", center_code=TOWNSHIP, name="新城镇")
     center = init_node(tmp_path / "center", center_code=COUNTY, name="昭觉县政务服务中心")
     for node in (township, center):
         _enroll(hub, node)
     name, id_number, phone = APPLICANTS[0]
-    case_no = (
-        _book(township)
-        .accept(
-            item_code="SAMPLE-CL-004",
-            applicant_name=name,
-            id_number=id_number,
-            phone=phone,
-            clerk_id="c1",
-        )
-        .case_no
+    accepted = _book(township).accept(
+        item_code="SAMPLE-CL-004",
+        applicant_name=name,
+        id_number=id_number,
+        phone=phone,
+        clerk_id="c1",
     )
+    case_no = accepted.case_no
     _book(township).act(case_no, "escalate", clerk_id="c1", payload={"to_center": COUNTY})
     _send(hub, township)
     _pull(hub, center)
+    return hub, township, center, case_no
+
+
+def _escalated_and_decided(tmp_path):
+    hub, township, center, case_no = _escalated(tmp_path)
     _book(center).act(case_no, "review_and_approve", clerk_id="c2")
     _book(center).act(case_no, "complete", clerk_id="c2", payload={"result_code": "granted"})
     _send(hub, center)
@@ -134,26 +138,7 @@ def test_page_taken_twice_adds_nothing_at_the_node(tmp_path):
 
 
 def test_withdrawal_at_the_window_tells_the_county_the_case_left_it(tmp_path):
-    hub = _hub(tmp_path / "county", "昭觉县政务服务中心")
-    township = init_node(tmp_path / "township", center_code=TOWNSHIP, name="新城镇")
-    center = init_node(tmp_path / "center", center_code=COUNTY, name="昭觉县政务服务中心")
-    for node in (township, center):
-        _enroll(hub, node)
-    name, id_number, phone = APPLICANTS[1]
-    case_no = (
-        _book(township)
-        .accept(
-            item_code="SAMPLE-CL-004",
-            applicant_name=name,
-            id_number=id_number,
-            phone=phone,
-            clerk_id="c1",
-        )
-        .case_no
-    )
-    _book(township).act(case_no, "escalate", clerk_id="c1", payload={"to_center": COUNTY})
-    _send(hub, township)
-    _pull(hub, center)
+    hub, township, center, case_no = _escalated(tmp_path)
     _book(township).act(
         case_no, "complete", clerk_id="c1", payload={"result_code": "withdrawn", "reason": "撤回"}
     )
