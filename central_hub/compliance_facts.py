@@ -27,6 +27,7 @@ __all__ = [
     "SLOT",
     "CaseFacts",
     "FactsReader",
+    "OpenCase",
     "china_time",
     "header_cut_time",
     "slot_of",
@@ -43,9 +44,38 @@ PreviousCut = Callable[[str, str], datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
+class OpenCase:
+    """An open case with a due date as rollup_open_cases keeps it: enough to light it and to
+    list it, none of it changing while the case moves through its steps."""
+
+    center_code: str
+    due_date: str
+    provisional: bool
+    case_no: str
+    item_code: str
+    category: str
+    accepted_at: str
+
+    def row(self, case_id: str) -> dict[str, Any]:
+        """The table row of this open case."""
+        return {
+            "case_id": case_id,
+            "center_code": self.center_code,
+            "county_code": self.center_code[:6],
+            "due_date": self.due_date,
+            "provisional": self.provisional,
+            "case_no": self.case_no,
+            "item_code": self.item_code,
+            "category": self.category,
+            "accepted_at": self.accepted_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class CaseFacts:
     """What one case adds to the rollups (counts are 0 or 1)."""
 
+    case_id: str
     center_code: str
     category: str
     accepted_day: str
@@ -54,8 +84,8 @@ class CaseFacts:
     single_window: int
     same_minute: int
     backdated: int
-    open_due: tuple[str, bool] | None
-    """(due date, provisional) while the case is open with a deadline."""
+    open_case: OpenCase | None
+    """What rollup_open_cases keeps of it while it is open with a due date."""
 
 
 def china_time(timestamp: str) -> datetime:
@@ -104,6 +134,7 @@ class FactsReader:
         completed = china_time(completed_text) if completed_text else None
         same_minute = completed is not None and completed - accepted < SAME_MINUTE
         return CaseFacts(
+            case_id=row.get("case_id") or "",
             center_code=row["center_code"],
             category=row["category"],
             accepted_day=accepted.date().isoformat(),
@@ -112,7 +143,7 @@ class FactsReader:
             single_window=int(row.get("item_code") in self._single_window_codes()),
             same_minute=int(same_minute),
             backdated=int(dated and self._backdated(row, accepted)),
-            open_due=_open_due(row),
+            open_case=_open_case(row),
         )
 
     def _single_window_codes(self) -> frozenset[str]:
@@ -143,11 +174,19 @@ class FactsReader:
         return header_cut_time(header) if header is not None else None
 
 
-def _open_due(row: Mapping[str, Any]) -> tuple[str, bool] | None:
+def _open_case(row: Mapping[str, Any]) -> OpenCase | None:
     due = row.get("due_date")
     if not due or row.get("status") not in OPEN_STATUSES:
         return None
-    return due, bool(row.get("due_provisional"))
+    return OpenCase(
+        center_code=row["center_code"],
+        due_date=due,
+        provisional=bool(row.get("due_provisional")),
+        case_no=row.get("case_no") or "",
+        item_code=row.get("item_code") or "",
+        category=row["category"],
+        accepted_at=row["accepted_at"],
+    )
 
 
 def header_cut_time(header: bytes) -> datetime:

@@ -25,7 +25,7 @@ from .rollups import (
     rollup_center_days,
     rollup_daily,
     rollup_monthly,
-    rollup_open_due,
+    rollup_open_cases,
     rollup_slots,
 )
 from .store import batches, cases, insert_many
@@ -90,12 +90,8 @@ def _write(conn: sa.Connection, deltas: RollupDeltas) -> None:
     insert_many(conn, rollup_center_days, _center_day_rows(deltas.center_days))
     insert_many(
         conn,
-        rollup_open_due,
-        [
-            {"center_code": c, "due_date": d, "provisional": p, "county_code": c[:6], "open": n}
-            for (c, d, p), n in deltas.open_due.items()
-            if n
-        ],
+        rollup_open_cases,
+        [row.row(case_id) for case_id, row in deltas.open_after.items() if row is not None],
     )
 
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .compliance_facts import OpenCase
 from .rollups import BURST_SLOTS
 from .store import metadata
 
-__all__ = ["write_center_days", "write_counts", "write_open_due", "write_slots"]
+__all__ = ["write_center_days", "write_counts", "write_open_cases", "write_slots"]
 
 _MEASURES = ("accepted", "completed", "single_window", "same_minute", "backdated")
 
@@ -142,16 +143,20 @@ def _window_update(table: sa.Table) -> Any:
     return statement
 
 
-def write_open_due(conn: sa.Connection, deltas: Mapping[tuple[str, str, bool], int]) -> None:
-    """Adds (center, due date, provisional) -> open-case deltas to rollup_open_due."""
-    table = _table("rollup_open_due")
-    keys = ("center_code", "due_date", "provisional")
-    rows: list[dict[str, Any]] = [
-        {"center_code": c, "due_date": d, "provisional": p, "county_code": c[:6], "open": n}
-        for (c, d, p), n in deltas.items()
-    ]
-    _upsert(conn, table, keys, ("open",), rows)
-    _delete_empty(conn, table, keys, ("open",), [row for row in rows if row["open"] < 0])
+def write_open_cases(
+    conn: sa.Connection,
+    changed: Mapping[str, OpenCase | None],
+    gone: set[str],
+) -> None:
+    """Writes the open-case rows that changed: the row of a case open with a due date, None
+    for one that is not (or no longer there: `gone`)."""
+    table = _table("rollup_open_cases")
+    drop = [{"k": case_id} for case_id in sorted({*changed, *gone})]
+    if drop:
+        conn.execute(table.delete().where(table.c.case_id == sa.bindparam("k")), drop)
+    rows = [row.row(case_id) for case_id, row in changed.items() if row is not None]
+    if rows:
+        conn.execute(table.insert(), rows)
 
 
 def write_center_days(conn: sa.Connection, deltas: Mapping[tuple[str, str], int]) -> None:

@@ -4,8 +4,8 @@ Rules (domain-china.md §2.2, casework.WorkCalendar.warning_light): an open case
 today is past its due date, yellow when at most one working day remains (or when it is past a
 *provisional* due date: one counted in a year no calendar layer covers yet). Only open cases
 carry a due date, and only those due before the second working day from today can be lit:
-they are counted from rollup_open_due (open cases per center and due date) and listed, oldest
-first, from the cases' due-date index.
+rollup_open_cases (one row per open case with a due date, indexed by due date and by county)
+counts them and lists the oldest first without walking the case rows.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import sqlalchemy as sa
 
 import casework
 
-from .rollups import rollup_open_due
-from .store import cases
+from .rollups import rollup_open_cases
 
 __all__ = ["CASE_LIST_LIMIT", "YELLOW_DAYS", "CaseWarning", "lit_counts", "open_warnings"]
 
@@ -39,7 +38,6 @@ class CaseWarning:
     county_code: str
     item_code: str
     category: str
-    status: str
     accepted_at: str
     due_date: date
     provisional: bool
@@ -56,12 +54,13 @@ def lit_counts(
     today: date,
     calendar: casework.WorkCalendar,
 ) -> dict[str, Counter[str]]:
-    """Red and yellow open cases per center (center -> {"red": n, "yellow": n}), counted from
-    rollup_open_due: one row per center and due date, however many cases are late."""
-    horizon = calendar.due_date(today, YELLOW_DAYS + 1).due
-    t = rollup_open_due.c
-    query = sa.select(t.center_code, t.due_date, t.provisional, t.open).where(
-        t.due_date < horizon.isoformat()
+    """Red and yellow open cases per center (center -> {"red": n, "yellow": n}), counted in
+    SQL from rollup_open_cases by center and due date."""
+    t = rollup_open_cases.c
+    query = (
+        sa.select(t.center_code, t.due_date, t.provisional, sa.func.count())
+        .where(t.due_date < _horizon(today, calendar))
+        .group_by(t.center_code, t.due_date, t.provisional)
     )
     if scope_county is not None:
         query = query.where(t.county_code == scope_county)
@@ -70,7 +69,7 @@ def lit_counts(
     for center, due, provisional, open_cases in conn.execute(query):
         light, _ = lights.of(date.fromisoformat(due), bool(provisional))
         if light != "green":
-            counts.setdefault(center, Counter())[light] += open_cases
+            counts.setdefault(center, Counter())[light] += int(open_cases)
     return counts
 
 
@@ -84,58 +83,44 @@ def open_warnings(
 ) -> list[CaseWarning]:
     """The open cases lit on `today`, oldest due date first, at most `limit` of them.
 
-    Every open case due before the second working day from today is lit, so the due-date
-    index yields exactly the lit cases and the limit stops the walk.
+    Every open case due before the second working day from today is lit: rollup_open_cases
+    finds them by due date (and county) and holds what the list shows.
     """
-    horizon = calendar.due_date(today, YELLOW_DAYS + 1).due
-    c = cases.c
+    o = rollup_open_cases.c
     query = (
-        sa.select(
-            c.case_id,
-            c.case_no,
-            c.center_code,
-            c.county_code,
-            c.item_code,
-            c.category,
-            c.status,
-            c.accepted_at,
-            c.due_date,
-            c.due_provisional,
-        )
-        .where(
-            c.due_date.is_not(None),
-            c.due_date < horizon.isoformat(),
-            c.status.in_(sorted(casework.OPEN_STATUSES)),
-        )
-        .order_by(c.due_date)
+        sa.select(rollup_open_cases)
+        .where(o.due_date < _horizon(today, calendar))
+        .order_by(o.due_date, o.case_id)
         .limit(limit)
     )
     if scope_county is not None:
-        # Written so that no index serves it: left to itself SQLite walks the county's every
-        # case by cases_by_county instead of its few lit ones by due date.
-        query = query.where(c.county_code.concat("") == scope_county)
+        query = query.where(o.county_code == scope_county)
     lights = _Lights(calendar, today)
     found = []
     for row in conn.execute(query):
         due = date.fromisoformat(row.due_date)
-        light, late = lights.of(due, bool(row.due_provisional))
+        light, late = lights.of(due, bool(row.provisional))
         found.append(
             CaseWarning(
                 row.case_id,
                 row.case_no,
                 row.center_code,
-                row.county_code or row.center_code[:6],
+                row.county_code,
                 row.item_code,
                 row.category,
-                row.status,
                 row.accepted_at,
                 due,
-                bool(row.due_provisional),
+                bool(row.provisional),
                 light,
                 late,
             )
         )
     return found
+
+
+def _horizon(today: date, calendar: casework.WorkCalendar) -> str:
+    """Cases due before this date are lit: the second working day after today."""
+    return calendar.due_date(today, YELLOW_DAYS + 1).due.isoformat()
 
 
 class _Lights:

@@ -13,8 +13,8 @@ after, inside the ingest transaction; `rebuild_rollups` recounts everything from
                         30 minutes from it, for bursts
     rollup_center_days  (center_code, day): acceptances and the calendar days since the
                         center's previous day with any, for silences followed by bursts
-    rollup_open_due     (center_code, due_date, provisional): open cases by due date, so the
-                        red and yellow lights are counted without reading lit cases
+    rollup_open_cases   one row per open case with a due date (case_id, center, county, due
+                        date): the lit cases are found without walking the 4M case rows
 
 Days and slots are China dates and times. How each count is defined: docs/compliance.md.
 """
@@ -27,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .compliance_facts import CaseFacts, FactsReader
+from .compliance_facts import CaseFacts, FactsReader, OpenCase
 from .errors import HubError
 from .store import cases, hub_meta, metadata
 
@@ -45,7 +45,7 @@ __all__ = [
     "rollup_center_days",
     "rollup_daily",
     "rollup_monthly",
-    "rollup_open_due",
+    "rollup_open_cases",
     "rollup_slots",
     "rollups_ready",
 ]
@@ -54,6 +54,7 @@ MEASURES = ("accepted", "completed", "single_window", "same_minute", "backdated"
 """The counts of rollup_daily and rollup_monthly."""
 ROLLUP_KEYS = (
     "case_id",
+    "case_no",
     "node_id",
     "center_code",
     "category",
@@ -70,7 +71,7 @@ ROLLUP_KEYS = (
 BURST_CASES = 20
 BURST_SLOTS = 3
 """A burst: at least BURST_CASES acceptances in BURST_SLOTS 10-minute slots (30 minutes)."""
-_WATERMARK = "rollups_rowid_v3"  # the rollups schema version: a new one rebuilds
+_WATERMARK = "rollups_rowid_v5"  # the rollups schema version: a new one rebuilds
 _DATING_KEYS = ("node_id", "received_at", "accepted_at", "center_code", "category")
 """What the back-dating rule reads of a row, and the keys its count is filed under: while
 none of them changes, a change's back-dating counts cancel out and need no lookup."""
@@ -117,7 +118,15 @@ rollup_slots = sa.Table(
     # Acceptances in this slot and the next two: the 30 minutes from its start.
     sa.Column("window", sa.Integer, nullable=False, default=0),
     # Only windows of a burst are indexed: a handful among millions of slots.
-    sa.Index("rollup_slots_bursts", "slot", sqlite_where=_burst, postgresql_where=_burst),
+    sa.Index(
+        "rollup_slots_bursts",
+        "slot",
+        "center_code",
+        "county_code",
+        "window",
+        sqlite_where=_burst,
+        postgresql_where=_burst,
+    ),
 )
 
 rollup_center_days = sa.Table(
@@ -129,21 +138,33 @@ rollup_center_days = sa.Table(
     sa.Column("accepted", sa.Integer, nullable=False),
     # Calendar days since the center's previous day with an acceptance; None for its first.
     sa.Column("gap_before", sa.Integer),
-    sa.Index("rollup_center_days_by_gap", "gap_before", "day"),
+    # Covers the silence query: the long gaps come from the index alone.
+    sa.Index(
+        "rollup_center_days_by_gap", "gap_before", "day", "center_code", "county_code", "accepted"
+    ),
 )
 
-rollup_open_due = sa.Table(
-    "rollup_open_due",
+rollup_open_cases = sa.Table(
+    "rollup_open_cases",
     metadata,
-    sa.Column("center_code", sa.String, primary_key=True),
-    sa.Column("due_date", sa.String(10), primary_key=True),
-    sa.Column("provisional", sa.Boolean, primary_key=True),
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("center_code", sa.String, nullable=False),
     sa.Column("county_code", sa.String, nullable=False),
-    sa.Column("open", sa.Integer, nullable=False),
-    sa.Index("rollup_open_due_by_date", "due_date"),
+    sa.Column("due_date", sa.String(10), nullable=False),
+    sa.Column("provisional", sa.Boolean, nullable=False),
+    # What the list shows, so listing reads no case row either (none of it changes).
+    sa.Column("case_no", sa.String, nullable=False),
+    sa.Column("item_code", sa.String, nullable=False),
+    sa.Column("category", sa.String, nullable=False),
+    sa.Column("accepted_at", sa.String, nullable=False),
+    # Both cover what the lights count, so counting reads no case row.
+    sa.Index("rollup_open_cases_by_due", "due_date", "center_code", "provisional"),
+    sa.Index(
+        "rollup_open_cases_by_county", "county_code", "due_date", "center_code", "provisional"
+    ),
 )
 
-ROLLUP_TABLES = (rollup_daily, rollup_monthly, rollup_slots, rollup_center_days, rollup_open_due)
+ROLLUP_TABLES = (rollup_daily, rollup_monthly, rollup_slots, rollup_center_days, rollup_open_cases)
 
 
 class RollupsMissing(HubError):
@@ -270,7 +291,9 @@ class RollupDeltas:
         self.monthly: dict[tuple[str, str, str], list[int]] = {}
         self.slots: dict[tuple[str, int], int] = {}
         self.center_days: dict[tuple[str, str], int] = {}
-        self.open_due: dict[tuple[str, str, bool], int] = {}
+        # Per case: its open row before the changes, and after them (None: not open).
+        self.open_before: dict[str, OpenCase | None] = {}
+        self.open_after: dict[str, OpenCase | None] = {}
 
     def add(self, facts: CaseFacts | None, sign: int) -> None:
         if facts is None:
@@ -287,15 +310,14 @@ class RollupDeltas:
         slot_key, day_key = (center, facts.slot), (center, facts.accepted_day)
         self.slots[slot_key] = self.slots.get(slot_key, 0) + sign
         self.center_days[day_key] = self.center_days.get(day_key, 0) + sign
-        if facts.open_due is not None:
-            due_key = (center, *facts.open_due)
-            self.open_due[due_key] = self.open_due.get(due_key, 0) + sign
+        states = self.open_after if sign > 0 else self.open_before
+        states[facts.case_id] = facts.open_case
 
     def apply(self, conn: sa.Connection) -> None:
         from .compliance_rollup_writes import (
             write_center_days,
             write_counts,
-            write_open_due,
+            write_open_cases,
             write_slots,
         )
 
@@ -303,7 +325,13 @@ class RollupDeltas:
         write_counts(conn, rollup_monthly, "month", _nonzero(self.monthly))
         write_slots(conn, {k: v for k, v in self.slots.items() if v})
         write_center_days(conn, {k: v for k, v in self.center_days.items() if v})
-        write_open_due(conn, {k: v for k, v in self.open_due.items() if v})
+        changed = {
+            case_id: row
+            for case_id, row in self.open_after.items()
+            if self.open_before.get(case_id) != row
+        }
+        gone = {case_id for case_id in self.open_before if case_id not in self.open_after}
+        write_open_cases(conn, changed, gone)
 
 
 def _bump(table: dict[Any, list[int]], key: Any, values: list[int]) -> None:
