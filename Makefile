@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/suite_cost.py
 	$(BIN)/python bench/casework_fold.py
 	$(BIN)/python bench/tui_startup.py
+	$(BIN)/python bench/compliance_query.py --cases 1000000
 
 clean:
 	rm -rf $(VENV) demo build dist
