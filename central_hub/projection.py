@@ -12,7 +12,7 @@ listed as a conflict (routing.py), and one whose predecessor has not arrived yet
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -65,8 +65,10 @@ def project_events(
         by_case.setdefault(event.case_id, []).append(event)
     quarantined = _acceptances_refused(batch_events, catalogs)
     bad = {q.event.event_id for q in quarantined}
-    existing = _existing_cases(conn, by_case)
-    stored = _stored_events(conn, existing | _cases_with_pending(conn, by_case))
+    # The stored rows of the cases this batch continues: whether each exists, and what the
+    # rollups must take back when it changes (one read for both).
+    before = case_rows(conn, by_case)
+    stored = _stored_events(conn, before.keys() | _cases_with_pending(conn, by_case))
     folds: list[CaseFold] = []
     for case_id, new_events in by_case.items():
         old = stored.get(case_id, [])
@@ -76,8 +78,8 @@ def project_events(
         history = casework.fold_history(_case_event(e, center_of) for e in (*kept, *fresh))
         refused = _refused(history, fresh, bad)
         quarantined += refused
-        folds.append(CaseFold(case_id, history, kept, fresh, case_id in existing))
-    _write_rows(conn, folds, calendar, now)
+        folds.append(CaseFold(case_id, history, kept, fresh, case_id in before))
+    _write_rows(conn, folds, before, calendar, now)
     refused_ids = {q.event.event_id for q in quarantined}
     route_cases(conn, folds, quarantined=refused_ids, center_of=center_of, now=now)
     return quarantined
@@ -178,15 +180,6 @@ def _chunks(ids: set[str], size: int = 500) -> list[list[str]]:
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
-def _existing_cases(conn: sa.Connection, by_case: dict[str, list[Event]]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(set(by_case)):
-        found.update(
-            conn.execute(sa.select(cases.c.case_id).where(cases.c.case_id.in_(chunk))).scalars()
-        )
-    return found
-
-
 def _cases_with_pending(conn: sa.Connection, by_case: dict[str, list[Event]]) -> set[str]:
     found: set[str] = set()
     for chunk in _chunks(set(by_case)):
@@ -213,11 +206,15 @@ def _stored_events(conn: sa.Connection, case_ids: set[str]) -> dict[str, list[tu
 
 
 def _write_rows(
-    conn: sa.Connection, folds: list[CaseFold], calendar: casework.WorkCalendar, now: str
+    conn: sa.Connection,
+    folds: list[CaseFold],
+    before: Mapping[str, Mapping[str, object]],
+    calendar: casework.WorkCalendar,
+    now: str,
 ) -> None:
     """Writes the case rows, and the same changes to the compliance rollups."""
-    before = case_rows(conn, (fold.case_id for fold in folds if fold.existed))
-    new_rows, changes = [], []
+    new_rows: list[dict[str, object]] = []
+    changes: list[tuple[Mapping[str, object] | None, Mapping[str, object]]] = []
     for fold in folds:
         state = fold.history.state
         if state is None:
