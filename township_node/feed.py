@@ -53,6 +53,14 @@ class FeedReport:
     """Cases whose state changed."""
     alerts: int = 0
 
+    def __add__(self, other: FeedReport) -> FeedReport:
+        return FeedReport(
+            self.pages + other.pages,
+            self.events + other.events,
+            self.cases + other.cases,
+            self.alerts + other.alerts,
+        )
+
 
 def feed_position(home: NodeHome) -> int:
     """The hub feed position this node holds everything up to."""
@@ -89,7 +97,7 @@ def pull_feed(home: NodeHome, client: HubClient, hub: HubInfo) -> FeedReport:
             blob, node_id=home.node_id, key=home.keys.sealing, hub_key=hub.verify_key()
         )
         taken = take_feed_page(home, page, hub_id=hub.hub_id)
-        total = _add(total, taken)
+        total += taken
         if not page.more:
             break
     return total
@@ -212,9 +220,3 @@ def _writer_of_last(conn: sqlite3.Connection, case_id: str, head: str | None) ->
 def _setting(conn: sqlite3.Connection, key: str) -> str:
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return str(row[0]) if row else "0"
-
-
-def _add(a: FeedReport, b: FeedReport) -> FeedReport:
-    return FeedReport(
-        a.pages + b.pages, a.events + b.events, a.cases + b.cases, a.alerts + b.alerts
-    )

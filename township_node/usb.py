@@ -151,13 +151,7 @@ def import_receipts(home: NodeHome, folder: Path) -> ImportReport:
         except (ProtocolError, OSError):
             ignored += 1
             continue
-        taken = take_feed_page(home, page, hub_id=hub.hub_id)
-        fed = FeedReport(
-            fed.pages + taken.pages,
-            fed.events + taken.events,
-            fed.cases + taken.cases,
-            fed.alerts + taken.alerts,
-        )
+        fed += take_feed_page(home, page, hub_id=hub.hub_id)
     versions: list[str] = []
     catalog_file = source / "catalog.json"
     if catalog_file.exists():
