@@ -252,92 +252,66 @@ def _state(node: sa.Row, row: dict, last: str | None, now: datetime, silent_days
     return "正常"
 
 
+_BATCH_SEQ = Column("batch_seq", "批次", "Batch", "int")
+_RECEIVED_AT = Column("received_at", "收到时间", "Received", "datetime")
+_REASON = (Column("reason_code", "原因代码", "Code"), Column("message", "原因", "Reason"))
+# (name, title_zh, title_en, table, columns (each a column of that table), row order)
+_NODE_DETAILS = (
+    (
+        "node_rejected",
+        "拒收批次",
+        "Rejected batches",
+        rejected_batches,
+        (_BATCH_SEQ, *_REASON, _RECEIVED_AT),
+        rejected_batches.c.id,
+    ),
+    (
+        "node_quarantined",
+        "隔离事件",
+        "Quarantined events",
+        quarantine,
+        (
+            Column("seq", "事件序号", "Seq", "int"),
+            Column("type", "操作", "Action"),
+            *_REASON,
+            Column("quarantined_at", "隔离时间", "At", "datetime"),
+        ),
+        quarantine.c.seq,
+    ),
+    (
+        "node_held",
+        "暂存批次（等待缺失的前序批次）",
+        "Held batches",
+        held_batches,
+        (_BATCH_SEQ, _RECEIVED_AT),
+        held_batches.c.batch_seq,
+    ),
+    (
+        "node_batches",
+        "最近收到的批次",
+        "Latest batches",
+        batches,
+        (_BATCH_SEQ, Column("event_count", "事件数", "Events", "int"), _RECEIVED_AT),
+        batches.c.batch_seq.desc(),
+    ),
+)
+_LATEST_BATCHES_SHOWN = 20
+
+
 def node_detail_tables(home: HubHome, node_id: str, *, county: str | None = None) -> list[Table]:
     """What the admin opens a node for: its rejected batches, quarantined events and held
-    batches, each with the reason."""
+    batches, each with the reason, and the latest batches it sent."""
+    tables = []
     with home.engine.connect() as conn:
         node_of(conn, node_id, county)
-        rejected = conn.execute(
-            sa.select(
-                rejected_batches.c.batch_seq,
-                rejected_batches.c.reason_code,
-                rejected_batches.c.message,
-                rejected_batches.c.received_at,
+        for name, title_zh, title_en, table, columns, order in _NODE_DETAILS:
+            query = (
+                sa.select(*(table.c[column.key] for column in columns))
+                .where(table.c.node_id == node_id)
+                .order_by(order)
             )
-            .where(rejected_batches.c.node_id == node_id)
-            .order_by(rejected_batches.c.id)
-        ).mappings()
-        rejected_rows = [dict(r) for r in rejected]
-        kept = conn.execute(
-            sa.select(
-                quarantine.c.seq,
-                quarantine.c.type,
-                quarantine.c.reason_code,
-                quarantine.c.message,
-                quarantine.c.quarantined_at,
-            )
-            .where(quarantine.c.node_id == node_id)
-            .order_by(quarantine.c.seq)
-        ).mappings()
-        kept_rows = [dict(r) for r in kept]
-        held = conn.execute(
-            sa.select(held_batches.c.batch_seq, held_batches.c.received_at)
-            .where(held_batches.c.node_id == node_id)
-            .order_by(held_batches.c.batch_seq)
-        ).mappings()
-        held_rows = [dict(r) for r in held]
-        last_batches = conn.execute(
-            sa.select(batches.c.batch_seq, batches.c.event_count, batches.c.received_at)
-            .where(batches.c.node_id == node_id)
-            .order_by(batches.c.batch_seq.desc())
-            .limit(20)
-        ).mappings()
-        batch_rows = [dict(r) for r in last_batches]
-    return [
-        Table(
-            "node_rejected",
-            "拒收批次",
-            "Rejected batches",
-            (
-                Column("batch_seq", "批次", "Batch", "int"),
-                Column("reason_code", "原因代码", "Code"),
-                Column("message", "原因", "Reason"),
-                Column("received_at", "收到时间", "Received", "datetime"),
-            ),
-            rejected_rows,
-        ),
-        Table(
-            "node_quarantined",
-            "隔离事件",
-            "Quarantined events",
-            (
-                Column("seq", "事件序号", "Seq", "int"),
-                Column("type", "操作", "Action"),
-                Column("reason_code", "原因代码", "Code"),
-                Column("message", "原因", "Reason"),
-                Column("quarantined_at", "隔离时间", "At", "datetime"),
-            ),
-            kept_rows,
-        ),
-        Table(
-            "node_held",
-            "暂存批次（等待缺失的前序批次）",
-            "Held batches",
-            (
-                Column("batch_seq", "批次", "Batch", "int"),
-                Column("received_at", "收到时间", "Received", "datetime"),
-            ),
-            held_rows,
-        ),
-        Table(
-            "node_batches",
-            "最近收到的批次",
-            "Latest batches",
-            (
-                Column("batch_seq", "批次", "Batch", "int"),
-                Column("event_count", "事件数", "Events", "int"),
-                Column("received_at", "收到时间", "Received", "datetime"),
-            ),
-            batch_rows,
-        ),
-    ]
+            if table is batches:
+                query = query.limit(_LATEST_BATCHES_SHOWN)
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+            tables.append(Table(name, title_zh, title_en, columns, rows))
+    return tables
