@@ -97,6 +97,40 @@ def time_query(url: str, *, scope: str | None, runs: int) -> dict[str, Any]:
     }
 
 
+def time_direct_scan(url: str, *, scope: str | None, runs: int) -> dict[str, Any]:
+    """The baseline: only the year's totals by county and category, counted from the cases
+    table itself (what a report without rollups must at least read), median of `runs`."""
+    engine = create_engine_for(url)
+    done = sa.func.sum(sa.case((cases.c.status.in_(("completed", "delivered")), 1), else_=0))
+    overdue = sa.func.sum(
+        sa.case((sa.func.substr(cases.c.completed_at, 1, 10) > cases.c.due_date, 1), else_=0)
+    )
+    query = (
+        sa.select(cases.c.county_code, cases.c.category, sa.func.count(), done, overdue)
+        .where(
+            cases.c.accepted_at >= f"{YEAR - 1}-12-31T16:00",
+            cases.c.accepted_at < f"{YEAR}-12-31T16:00",
+        )
+        .group_by(cases.c.county_code, cases.c.category)
+    )
+    if scope is not None:
+        query = query.where(cases.c.county_code == scope)
+    times = []
+    try:
+        for _ in range(runs):
+            started = time.perf_counter()
+            with engine.connect() as conn:
+                rows = conn.execute(query).all()
+            times.append(time.perf_counter() - started)
+    finally:
+        engine.dispose()
+    return {
+        "baseline_median_s": round(median(times), 3),
+        "baseline_accepted": sum(row[2] for row in rows),
+        "baseline": "GROUP BY county, category straight over the cases table",
+    }
+
+
 def time_hook(url: str, year: Prefecture, *, runs: int) -> dict[str, Any]:
     """record_case_changes for one center's batch: 200 new cases and 200 completions."""
     engine = create_engine_for(url)
@@ -201,6 +235,8 @@ def main() -> None:
         for scope in (None, "513401"):
             say(f"查询 timing {scope or 'prefecture'}…")
             figure = time_query(url, scope=scope, runs=args.runs)
+            figure |= time_direct_scan(url, scope=scope, runs=args.runs)
+            figure["ratio_to_baseline"] = round(figure["median_s"] / figure["baseline_median_s"], 3)
             print(
                 json.dumps(
                     {

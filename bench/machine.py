@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -20,3 +21,13 @@ def machine() -> dict[str, Any]:
 
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """--store sqlite|postgresql and the --postgres server, for benchmarks run on both."""
+    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("HUB_TEST_DATABASE_URL", ""),
+        help="PostgreSQL server URL for --store postgresql (default $HUB_TEST_DATABASE_URL)",
+    )

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -193,11 +194,14 @@ def _numbered(table: list[list[str]]) -> tuple[list[str], list[tuple[int, dict[s
 def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030")  # Excel on Chinese Windows saves CSV as GBK
-    reader = csv.reader(io.StringIO(text, newline=""))
-    table = list(reader)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030")  # Excel on Chinese Windows saves CSV as GBK
+        table = list(csv.reader(io.StringIO(text, newline="")))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        message = f"无法读取 CSV 文件，请另存为 UTF-8 CSV（not a readable CSV: {exc}）"
+        raise CatalogImportError([RowError(0, "", message)]) from exc
     return _numbered(table)
 
 
@@ -205,9 +209,14 @@ def _xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
     # Imported here: only the hub's import command needs it, not the clerk app's start-up.
     import openpyxl  # type: ignore[import-untyped]
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # e.g. "no default style"; harmless here
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # e.g. "no default style"; harmless
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        # Not an .xlsx at all (renamed, truncated on the stick): one clear error, no traceback.
+        message = f"无法读取 Excel 文件（not a readable .xlsx: {exc.__class__.__name__}）"
+        raise CatalogImportError([RowError(0, "", message)]) from exc
     try:
         table = [
             [_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)

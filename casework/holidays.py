@@ -122,6 +122,12 @@ def layer_from_dict(data: Mapping[str, Any]) -> CalendarLayer:
     Raises:
         InvalidCalendarLayer: A field is missing or malformed.
     """
+    if not isinstance(data, Mapping):  # a file or a signed document from elsewhere
+        raise InvalidCalendarLayer(
+            "calendar layer must be a JSON object",
+            message_zh="日历图层应为 JSON 对象",
+            field="name",
+        )
     name, version = data.get("name"), data.get("version")
     years = data.get("year_coverage", ())
     if not isinstance(name, str) or not isinstance(version, str) or not name or not version:

@@ -10,10 +10,15 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from .endpoints import Endpoints, store_failure_response
 from .home import HubHome, open_home
+from .metrics import HubMetrics, MetricsMiddleware
+from .openapi import openapi_endpoint
 from .web import create_dashboard
 
 __all__ = ["create_app"]
@@ -30,6 +35,7 @@ def create_app(home: HubHome | Path, *, forward_interval: float = 30.0) -> Starl
     """
     hub = home if isinstance(home, HubHome) else open_home(home)
     endpoints = Endpoints(hub)
+    metrics = HubMetrics(hub)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -42,22 +48,30 @@ def create_app(home: HubHome | Path, *, forward_interval: float = 30.0) -> Starl
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    async def upload(request: Request) -> Response:
+        if request.method == "PUT":
+            return await endpoints.upload_piece(request)
+        return await endpoints.upload_offset(request)
+
     routes = [
         Route("/v1/hub", endpoints.hub_info, methods=["GET"]),
         Route("/v1/enroll", endpoints.enroll, methods=["POST"]),
         Route("/v1/batches", endpoints.submit_batch, methods=["POST"]),
         Route("/v1/nodes/{node_id}/cursor", endpoints.cursor, methods=["GET"]),
-        Route("/v1/uploads/{upload_id}", endpoints.upload_offset, methods=["GET"]),
-        Route("/v1/uploads/{upload_id}", endpoints.upload_piece, methods=["PUT"]),
+        # One route for both methods, so a 405 elsewhere lists both in its Allow header.
+        Route("/v1/uploads/{upload_id}", upload, methods=["GET", "PUT"]),
         Route("/v1/registrations", endpoints.register_forwarded, methods=["POST"]),
         Route("/v1/catalog", endpoints.catalog, methods=["GET"]),
         Route("/v1/backlog", endpoints.backlog, methods=["POST"]),
         Route("/v1/feed", endpoints.feed, methods=["POST"]),
         Route("/healthz", endpoints.health, methods=["GET"]),
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
+        Route("/openapi.json", openapi_endpoint, methods=["GET"]),
         Mount("/dash", app=create_dashboard(hub)),
     ]
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={SQLAlchemyError: store_failure_response},
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
     )

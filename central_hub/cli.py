@@ -26,6 +26,7 @@ from .cli_common import open_from_args as _open
 from .compliance_cli import add_compliance_commands
 from .errors import HubError
 from .home import init_home
+from .logs import configure_hub_logging
 from .reconcile_cli import add_reconcile_commands
 from .routing_cli import add_routing_commands
 from .tables import Table, print_tables
@@ -38,6 +39,7 @@ Handler = Callable[[argparse.Namespace], Any]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    configure_hub_logging()
     try:
         result = args.handler(args)
     except (HubError, ProtocolError, CaseworkError) as exc:
@@ -92,10 +94,22 @@ def _parser() -> argparse.ArgumentParser:
         default=30.0,
         help="seconds between forwarding rounds (county; 0 = off)",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes behind the one address (more than 1 needs PostgreSQL)",
+    )
     p.set_defaults(handler=_serve)
 
     p = sub.add_parser("enroll-code", parents=[common], help="issue a one-time enrollment code")
     p.add_argument("--center", required=True, help="the center's (or county's) org code")
+    p.add_argument(
+        "--replaces",
+        default="",
+        metavar="NODE_ID",
+        help="the dead PC's node id, when the new PC was restored from its backup",
+    )
     p.set_defaults(handler=_enroll_code)
 
     p = sub.add_parser("link", parents=[common], help="enroll this county hub with its prefecture")
@@ -263,20 +277,24 @@ def _init(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    from .serving import serve
 
-    from .app import create_app
-
-    app = create_app(_open(args), forward_interval=args.forward_interval)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    serve(
+        home_path(args),
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        forward_interval=args.forward_interval,
+    )
 
 
 def _enroll_code(args: argparse.Namespace) -> dict[str, Any]:
     from .enrollment import CODE_LIFETIME, issue_code
 
     home = _open(args)
-    code = issue_code(home, center_code=args.center)
-    return {"code": code, "center": args.center, "valid_days": CODE_LIFETIME.days}
+    code = issue_code(home, center_code=args.center, replaces=args.replaces)
+    answer = {"code": code, "center": args.center, "valid_days": CODE_LIFETIME.days}
+    return answer | ({"replaces": args.replaces} if args.replaces else {})
 
 
 def _link(args: argparse.Namespace) -> dict[str, Any]:

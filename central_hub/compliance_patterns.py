@@ -74,7 +74,7 @@ def bursts(
     query = (
         sa.select(t.center_code, t.slot, t.window)
         # The literal condition lets SQLite use the partial index of burst windows.
-        .where(sa.text(f"window >= {BURST_CASES}"), t.slot.between(first, last))
+        .where(sa.text(f'"window" >= {BURST_CASES}'), t.slot.between(first, last))
         .order_by(t.center_code, t.slot)
     )
     if scope_county is not None:

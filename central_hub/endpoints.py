@@ -11,6 +11,7 @@ import logging
 import re
 from typing import Any
 
+from filelock import FileLock, Timeout
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -18,11 +19,13 @@ from starlette.responses import JSONResponse
 
 from sync_protocol import (
     MAX_BODY_SIZE,
+    SOFTWARE_HEADER,
     HubClient,
     MalformedInput,
     ProtocolError,
     SignedDocument,
     b64encode,
+    check_node_software,
     parse_json,
 )
 
@@ -34,6 +37,8 @@ from .feed import answer_feed_request
 from .forward import forward_round, upstream_of
 from .home import HubHome
 from .ingest import Decision, Ingestor
+from .metrics import check_store
+from .replacement import accept_forwarded_replacement
 from .uploads import Uploads
 
 __all__ = ["Endpoints", "store_failure_response"]
@@ -60,7 +65,9 @@ class Endpoints:
         return JSONResponse(await run_in_threadpool(catalog_bundle, self.home))
 
     async def health(self, _request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "hub_id": self.home.config.hub_id})
+        # The store must answer too: a store failure becomes the 503 of store_failure_response.
+        await run_in_threadpool(check_store, self.home)
+        return JSONResponse({"status": "ok", "hub_id": self.home.config.hub_id, "store": "ok"})
 
     async def enroll(self, request: Request) -> JSONResponse:
         try:
@@ -73,6 +80,7 @@ class Endpoints:
 
     async def submit_batch(self, request: Request) -> JSONResponse:
         try:
+            self._check_node_software(request)
             blob = await _bounded_body(request)
             result = await run_in_threadpool(self.ingestor.ingest, blob)
         except (ProtocolError, HubError) as exc:
@@ -86,6 +94,7 @@ class Endpoints:
 
     async def upload_offset(self, request: Request) -> JSONResponse:
         try:
+            self._check_node_software(request)  # before a single piece crosses a slow link
             offset = self.uploads.offset(request.path_params["upload_id"])
         except ProtocolError as exc:
             return _error(exc)
@@ -93,6 +102,7 @@ class Endpoints:
 
     async def upload_piece(self, request: Request) -> JSONResponse:
         try:
+            self._check_node_software(request)
             start, total = _content_range(request.headers.get("content-range", ""))
             piece = await _bounded_body(request)
             progress = await run_in_threadpool(
@@ -109,6 +119,11 @@ class Endpoints:
         status = 202 if progress.result.decision is Decision.HOLD else 200
         return JSONResponse({"receipt": progress.result.receipt.to_dict()}, status_code=status)
 
+    def _check_node_software(self, request: Request) -> None:
+        """Refuses a node older than hub.json's `min_node_version` (NodeTooOld, 426): its
+        batches stay queued on the node, so this is logged as a warning, never stored."""
+        check_node_software(request.headers.get(SOFTWARE_HEADER), self.home.config.min_node_version)
+
     async def cursor(self, request: Request) -> JSONResponse:
         node_id = request.path_params["node_id"]
         document = await run_in_threadpool(self.ingestor.cursor, node_id)
@@ -120,6 +135,10 @@ class Endpoints:
             await run_in_threadpool(
                 accept_forwarded_registration, self.home, body.get("registration")
             )
+            if body.get("replacement") is not None:
+                await run_in_threadpool(
+                    accept_forwarded_replacement, self.home, body["replacement"]
+                )
         except (ProtocolError, HubError) as exc:
             log.warning("forwarded registration refused: %s", exc)
             return _error(exc)
@@ -150,13 +169,23 @@ class Endpoints:
             await asyncio.sleep(interval)
             try:
                 await run_in_threadpool(self._forward_once)
-            except (ProtocolError, HubError) as exc:
+            except (ProtocolError, HubError, SQLAlchemyError, OSError) as exc:
+                # A store failure or a full disk (the forward lock file) must not end
+                # forwarding for good: the next round starts again from the saved state.
                 log.warning("forwarding round failed: %s", exc)
 
     def _forward_once(self) -> None:
         url, _ = upstream_of(self.home)
-        with HubClient(url, attempts=1) as client:
-            forward_round(self.home, client)
+        # With several workers (`serve --workers N`) each runs this loop; one round at a time
+        # is enough, and a worker that finds another's round running skips its turn.
+        try:
+            with (
+                FileLock(self.home.path / "forward.lock", timeout=0),
+                HubClient(url, attempts=1) as client,
+            ):
+                forward_round(self.home, client)
+        except Timeout:
+            log.debug("forwarding round skipped: another worker is forwarding")
 
 
 async def store_failure_response(_request: Request, exc: Exception) -> JSONResponse:

@@ -29,6 +29,7 @@ from sync_protocol import (
 
 from .errors import EnrollmentRefused
 from .home import HubHome
+from .replacement import apply_replacement, plan_replacement
 from .store import enroll_codes, nodes
 
 __all__ = [
@@ -43,8 +44,15 @@ __all__ = [
 CODE_LIFETIME = timedelta(days=14)
 
 
-def issue_code(home: HubHome, *, center_code: str, now: datetime | None = None) -> str:
-    """Issues a one-time enrollment code for one service center (or a county hub)."""
+def issue_code(
+    home: HubHome, *, center_code: str, now: datetime | None = None, replaces: str = ""
+) -> str:
+    """Issues a one-time enrollment code for one service center (or a county hub).
+
+    Args:
+        replaces: the node id of a dead PC of that center that the enrolling PC (restored
+            from its backup) replaces; see replacement.py.
+    """
     _check_center_in_scope(home, center_code)
     now = now or datetime.now(UTC)
     with home.engine.begin() as conn:
@@ -58,6 +66,14 @@ def issue_code(home: HubHome, *, center_code: str, now: datetime | None = None) 
                 expires_at=format_timestamp(now + CODE_LIFETIME),
             )
         )
+        if replaces:
+            plan_replacement(
+                conn,
+                code_key=enrollment_key(code).hex(),
+                old_node_id=replaces,
+                center_code=center_code,
+                now=format_timestamp(now),
+            )
     return code
 
 
@@ -94,6 +110,7 @@ def redeem_code(home: HubHome, request: Any) -> dict[str, Any]:
             return _repeat_answer(row, registration)
         _check_code(row, registration, now)
         _insert_node(conn, registration, registered_via="", now=now)
+        apply_replacement(conn, code_key=row.code_key, new_node_id=registration.node_id, now=now)
         info = home.info().sign(home.signing)
         key = bytes.fromhex(row.code_key)
         answer = {

@@ -34,6 +34,7 @@ from .catalogs import store_upstream_catalog
 from .enrollment import sign_registration
 from .errors import HubError, NotLinked
 from .home import HubHome
+from .replacement import replacement_statement
 from .store import batches, forward_state, hub_meta, nodes
 
 __all__ = [
@@ -154,7 +155,11 @@ def _register_upstream(home: HubHome, client: HubClient, node_id: str) -> None:
             return
         row = conn.execute(sa.select(nodes).where(nodes.c.node_id == node_id)).one()
     document = sign_registration(home, json.loads(row.registration))
-    client.call_json("POST", "/v1/registrations", json={"registration": document.to_dict()})
+    payload = {"registration": document.to_dict()}
+    replacement = replacement_statement(home, node_id)  # a restored PC starts mid-sequence
+    if replacement is not None:
+        payload["replacement"] = replacement.to_dict()
+    client.call_json("POST", "/v1/registrations", json=payload)
     save_forward_state(home, node_id, registered_upstream=True)
 
 

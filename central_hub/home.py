@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,12 +23,14 @@ from sync_protocol import (
 )
 
 from .errors import AlreadyInitialized, HubError, NotInitialized
-from .store import create_engine_for
+from .store import create_database, create_engine_for, hub_meta
 
 __all__ = ["HubConfig", "HubHome", "init_home", "open_home", "rotate_sealing_keys"]
 
 CONFIG_FILE = "hub.json"
 KEY_FILE = "keys/hub-keys.json"
+POSTGRES_SERVER_VARIABLE = "CENTRAL_HUB_POSTGRES_SERVER"
+_OWNER_KEY = "hub_home"  # in hub_meta: the home folder whose store this is
 TIERS = ("county", "prefecture")
 
 
@@ -44,6 +47,9 @@ class HubConfig:
     created_at: str
     preferred_suite: str = SUITE_X25519
     """The suite nodes seal to; a prefecture may choose the post-quantum hybrid."""
+    min_node_version: str = ""
+    """Batches from township-node software older than this (e.g. "0.2.0") are refused with
+    `node_too_old` and stay queued on the node; "" accepts every version."""
 
 
 @dataclass(slots=True)
@@ -98,13 +104,35 @@ def init_home(
         tier=tier,
         org_code=org_code,
         name=name,
-        database_url=database_url or f"sqlite:///{(path / 'hub.db').resolve()}",
+        database_url=database_url or _default_database_url(path, tier, org_code),
         created_at=format_timestamp(datetime.now(UTC)),
         preferred_suite=preferred_suite,
     )
+    _claim_store(config.database_url, path)
     _write_keys(path / KEY_FILE)
     (path / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2), encoding="utf-8")
     return open_home(path)
+
+
+def _claim_store(url: str, path: Path) -> None:
+    """Marks the store as this home's, refusing a database another hub home already uses
+    (one pasted URL would otherwise mix two hubs' nodes and cases in one set of tables)."""
+    engine = create_engine_for(url)
+    home = str(path.resolve())
+    try:
+        with engine.begin() as conn:
+            owner = conn.execute(
+                sa.select(hub_meta.c.value).where(hub_meta.c.key == _OWNER_KEY)
+            ).scalar()
+            if owner is None:
+                conn.execute(hub_meta.insert().values(key=_OWNER_KEY, value=home))
+    finally:
+        engine.dispose()
+    if owner is not None and owner != home:
+        raise AlreadyInitialized(
+            f"database {sa.make_url(url).render_as_string(hide_password=True)} already holds "
+            f"the store of the hub home at {owner}; give each hub its own database"
+        )
 
 
 def open_home(path: Path) -> HubHome:
@@ -121,6 +149,26 @@ def open_home(path: Path) -> HubHome:
     config = HubConfig(**json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")))
     signing, sealing = _read_keys(path / KEY_FILE)
     return HubHome(path, config, signing, sealing, create_engine_for(config.database_url))
+
+
+def _default_database_url(path: Path, tier: str, org_code: str) -> str:
+    """The embedded SQLite file, unless a PostgreSQL server is named for new hubs.
+
+    With CENTRAL_HUB_POSTGRES_SERVER set (a URL of any database there, the role allowed to
+    create databases), each new hub home gets a fresh database of its own on that server.
+    """
+    server = os.environ.get(POSTGRES_SERVER_VARIABLE, "")
+    if not server:
+        return f"sqlite:///{(path / 'hub.db').resolve()}"
+    name = f"hub_{tier}_{org_code}_{secrets.token_hex(4)}"
+    try:
+        return create_database(server, name)
+    except sa.exc.SQLAlchemyError as exc:
+        raise HubError(
+            f"cannot create database {name} on the server of {POSTGRES_SERVER_VARIABLE} "
+            f"({exc.__class__.__name__}: {exc}); check that the server runs and the role "
+            "may create databases, or pass --database-url"
+        ) from exc
 
 
 def _new_sealing_keys() -> list[dict[str, str]]:

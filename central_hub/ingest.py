@@ -36,6 +36,7 @@ from sync_protocol import (
     open_batch,
     peek_batch,
     seal_batch,
+    upcast_events,
 )
 
 from .arrivals import Arrivals
@@ -170,10 +171,12 @@ class Ingestor:
     ) -> SignedDocument:
         header = opened.batch.header
         now = _now()
-        # Project first: it refolds continued cases from the events already stored.
+        # Project first: it refolds continued cases from the events already stored. Events of
+        # older schemas are upcast first, so projection sees only the current shape; the
+        # signed lines are stored as they came (protocol.md §13).
         held_back = project_events(
             conn,
-            opened.events,
+            upcast_events(opened.events),
             center_of=lambda node_id: self._center_of(conn, node_id),
             catalogs=self._catalogs,
             calendar=self._catalogs.calendar(conn),

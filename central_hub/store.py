@@ -1,7 +1,10 @@
-"""Provides the hub's store: SQLAlchemy Core tables over SQLite by default.
+"""Provides the hub's store: SQLAlchemy Core tables over SQLite by default, or PostgreSQL.
 
-Everything goes through SQLAlchemy Core so that the same statements can later run on
-PostgreSQL. SQLite-specific settings live only in `create_engine_for`.
+Everything goes through SQLAlchemy Core so that the same statements run on both.
+Dialect-specific settings live only in `create_engine_for`: on both stores one write
+transaction runs at a time (SQLite's BEGIN IMMEDIATE; on PostgreSQL a transaction-scoped
+advisory lock), so every correctness argument made for one holds for the other, and
+several hub worker processes may share a PostgreSQL database (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ __all__ = [
     "cases",
     "catalogs",
     "county_backlog",
+    "create_database",
     "create_engine_for",
     "cursors",
     "enroll_codes",
@@ -30,8 +34,10 @@ __all__ = [
     "held_batches",
     "hub_meta",
     "insert_many",
+    "is_sqlite_url",
     "metadata",
     "nodes",
+    "normalize_url",
     "pending_events",
     "quarantine",
     "rejected_batches",
@@ -280,7 +286,7 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
     if compiled is None:
         compiled = _INSERTS[key] = table.insert().compile(dialect=conn.dialect)
     if conn.dialect.positional:
-        row_values = itemgetter(*compiled.positiontup)
+        row_values = itemgetter(*(compiled.positiontup or ()))
         conn.exec_driver_sql(compiled.string, [row_values(row) for row in rows])
     else:
         conn.exec_driver_sql(compiled.string, [dict(row) for row in rows])
@@ -291,6 +297,7 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
 _TABLE_MODULES = (
     "central_hub.reconcile",
     "central_hub.node_actions",
+    "central_hub.replacement",
     "central_hub.rollups",
     "central_hub.standards",
     "central_hub.web.users",
@@ -302,14 +309,62 @@ def create_engine_for(url: str) -> sa.Engine:
 
     On SQLite: WAL, synchronous=FULL (a receipt is only signed for what survives a power
     cut), and BEGIN IMMEDIATE so concurrent writers queue instead of failing mid-transaction.
+    On PostgreSQL (psycopg 3): every transaction first takes one advisory lock, the same
+    queueing across worker processes; PostgreSQL commits durably by default.
     """
     for module in _TABLE_MODULES:
         importlib.import_module(module)
-    engine = sa.create_engine(url)
-    if engine.dialect.name == "sqlite":
+    url = normalize_url(url)
+    if is_sqlite_url(url):
+        engine = sa.create_engine(url)
         _configure_sqlite(engine)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+        if engine.dialect.name == "postgresql":
+            _configure_postgresql(engine)
     metadata.create_all(engine)
     return engine
+
+
+def normalize_url(url: str) -> str:
+    """`postgresql://…` means psycopg 3 here (SQLAlchemy's own default is psycopg2)."""
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare) :]
+    return url
+
+
+def is_sqlite_url(url: str) -> bool:
+    return sa.make_url(url).get_backend_name() == "sqlite"
+
+
+def create_database(server_url: str, name: str) -> str:
+    """Creates database `name` on the PostgreSQL server of `server_url`; returns its URL.
+
+    `server_url` names any database the role may connect to (e.g. `/postgres`); the role
+    needs CREATEDB. Used by `central-hub init` when hubs are given a server, not a database.
+    """
+    if not name.replace("_", "").isalnum() or not name.isascii():
+        raise ValueError(f"database name {name!r} must be ASCII letters, digits and _")
+    url = sa.make_url(normalize_url(server_url))
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _configure_postgresql(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        # Held until commit or rollback: the hub's single-writer discipline, as on SQLite.
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _PG_LOCK})
+
+
+# An arbitrary constant: the key of the hub's one advisory lock in its own database.
+_PG_LOCK = 0x7A_68_75_62
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
+
 from sync_protocol import MalformedInput, ProtocolError, peek_batch
 
 from .home import HubHome
@@ -67,7 +69,8 @@ class Uploads:
         _check_id(upload_id)
         if not 0 < total <= MAX_UPLOAD_BYTES or start < 0 or start + len(piece) > total:
             raise MalformedInput(f"bad upload range {start}+{len(piece)} of {total}")
-        with self._lock_of(upload_id):
+        # The file lock: workers of one hub (`serve --workers N`) share `uploads/`.
+        with self._lock_of(upload_id), FileLock(self._dir.parent / "uploads.lock"):
             path = self._path(upload_id)
             held = path.stat().st_size if path.exists() else 0
             if start == held and piece:

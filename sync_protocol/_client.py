@@ -21,6 +21,7 @@ from tenacity import (
 from ._codec import b64decode, parse_json
 from ._documents import SignedDocument
 from ._errors import HubRejected, HubUnreachable, ProtocolError, TransportError
+from ._upcast import SOFTWARE_HEADER
 
 __all__ = ["BATCH_MEDIA_TYPE", "HubClient"]
 
@@ -67,6 +68,7 @@ class HubClient:
         base_url: the hub's address, e.g. http://10.51.34.1:8400.
         transport: an httpx transport (tests pass ASGITransport or a faulty proxy's address).
         attempts: tries per call before giving up (1 = no retry).
+        software: what a node runs, e.g. "township-node/0.1.0", sent with every request.
         backoff: first back-off delay in seconds; doubles up to `max_backoff`.
     """
 
@@ -79,9 +81,15 @@ class HubClient:
         attempts: int = 3,
         backoff: float = 0.5,
         max_backoff: float = 30.0,
+        software: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout)
+        # A node names its version ("township-node/0.1.0") so that a hub can tell it, in plain
+        # words, that it is too old (docs/protocol.md §13), instead of failing on its batches.
+        headers = {SOFTWARE_HEADER: software} if software else {}
+        self._http = httpx.Client(
+            base_url=self.base_url, transport=transport, timeout=timeout, headers=headers
+        )
         self._retrying = Retrying(
             stop=stop_after_attempt(attempts),
             wait=_WaitHonouringRetryAfter(backoff, max_backoff),

@@ -78,6 +78,10 @@ def parse_json(data: bytes | str, *, what: str) -> Any:
         return _decoder.decode(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedInput(f"{what} is not valid JSON: {exc}") from exc
+    except RecursionError:
+        # Nesting deeper than the interpreter's stack (a few kB of "[" do it): no document of
+        # ours nests past a handful of levels, so this is hostile or broken input, not a crash.
+        raise MalformedInput(f"{what} is nested too deeply") from None
 
 
 def b64encode(data: bytes) -> str:

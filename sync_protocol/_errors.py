@@ -5,6 +5,7 @@
     └── RemoteProtocolError       the other side sent something we must refuse
         ├── MalformedInput        bytes that do not parse as the spec says
         ├── UnsupportedVersion    a protocol or schema version we do not speak
+        ├── NodeTooOld            a node's software is below the hub's minimum (kept queued)
         ├── BadSignature          a signature that does not verify
         ├── WrongRecipient        sealed to a key that is not ours
         ├── UnknownNode           a sender no hub enrolled
@@ -29,6 +30,7 @@ __all__ = [
     "HubUnreachable",
     "LocalProtocolError",
     "MalformedInput",
+    "NodeTooOld",
     "ProtocolError",
     "RemoteProtocolError",
     "RevokedNode",
@@ -73,6 +75,14 @@ class MalformedInput(RemoteProtocolError):
 
 class UnsupportedVersion(RemoteProtocolError):
     code = "unsupported_version"
+    http_status = 426
+
+
+class NodeTooOld(RemoteProtocolError):
+    """The node's software is older than the hub's minimum: the node keeps its batches
+    queued (this is not a refusal of any batch) and sends them after it is upgraded."""
+
+    code = "node_too_old"
     http_status = 426
 
 

@@ -66,7 +66,9 @@ class HubProcess:
                 self.process.wait(5)
 
 
-def start_hub(home: Path, *, forward_interval: float = 0, port: int = 0) -> HubProcess:
+def start_hub(
+    home: Path, *, forward_interval: float = 0, port: int = 0, workers: int = 1
+) -> HubProcess:
     """Starts `central-hub serve` under uvicorn and waits until it answers."""
     port = port or free_port()
     with open(home / "serve.log", "ab") as log:  # the child keeps its own descriptor
@@ -82,6 +84,7 @@ def start_hub(home: Path, *, forward_interval: float = 0, port: int = 0) -> HubP
                 str(port),
                 "--forward-interval",
                 str(forward_interval),
+                *(["--workers", str(workers)] if workers != 1 else []),
             ],
             cwd=ROOT,
             stdout=log,
@@ -99,6 +102,29 @@ def start_hub(home: Path, *, forward_interval: float = 0, port: int = 0) -> HubP
             time.sleep(0.1)
     hub.stop()
     raise AssertionError("hub did not start within 30 s")
+
+
+HUB_TEST_DATABASE_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
+"""A PostgreSQL server (any database on it) for the hub suite; unset: hubs use SQLite."""
+
+
+@pytest.fixture(autouse=True)
+def hub_store_on_postgres(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """With HUB_TEST_DATABASE_URL set, every hub a test creates gets a fresh PostgreSQL
+    database (in this process and in the hub processes it starts), dropped afterwards."""
+    if not HUB_TEST_DATABASE_URL:
+        yield
+        return
+    from tests.postgres import drop_databases_except, hub_databases, opened_connections
+
+    before = hub_databases(HUB_TEST_DATABASE_URL)
+    monkeypatch.setenv("CENTRAL_HUB_POSTGRES_SERVER", HUB_TEST_DATABASE_URL)
+    with opened_connections() as connections:
+        yield
+        # Tests open hub homes without closing them; on SQLite that is harmless.
+        for connection in connections:
+            connection.close()
+    drop_databases_except(HUB_TEST_DATABASE_URL, before)
 
 
 @pytest.fixture

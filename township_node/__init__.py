@@ -3,5 +3,7 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+SOFTWARE = f"township-node/{__version__}"
+"""What the node tells its hub it runs (the Township-Software header of every request)."""
 
-__all__ = ["__version__"]
+__all__ = ["SOFTWARE", "__version__"]

@@ -203,7 +203,11 @@ class CaseBook:
         state = history.state if history else None
         if state is not None:
             _check_actor(state, self._home.center_code, action, payload)
-        seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
+        # A PC restored from a backup numbers on after what the hub holds (restore.py).
+        seq = conn.execute(
+            "SELECT max(coalesce((SELECT max(seq) FROM events), 0), coalesce((SELECT "
+            "CAST(value AS INTEGER) FROM settings WHERE key = 'event_seq_floor'), 0)) + 1"
+        ).fetchone()[0]
         event = Event(
             event_id=new_event_id(),
             node_id=self._home.node_id,

@@ -95,6 +95,8 @@ def take_catalog_bundle(home: NodeHome, bundle: dict[str, Any]) -> list[str]:
     Raises:
         BadSignature, MalformedInput: a catalog not signed by whom it must be.
     """
+    if not isinstance(bundle, dict):  # a stick's file or a hub's answer: peer input
+        raise MalformedInput("catalog bundle must be a JSON object")
     _, hub = pinned_hub(home)
     _take_revocations(home, hub, bundle.get("revocations"))
     keys = {"prefecture": _prefecture_key(hub, bundle), "county": hub.verify_key()}
@@ -125,6 +127,16 @@ def _take_revocations(home: NodeHome, hub: HubInfo, raw: Any) -> None:
         return
     document = SignedDocument.from_dict(raw)
     body = verify_document(document, hub.verify_key(), kind="revocations")
+    revoked = body.get("revoked")
+    if not (
+        isinstance(body.get("issued_at"), str)
+        and isinstance(revoked, list)
+        and all(
+            isinstance(r, dict) and isinstance(r.get("node_id"), str) and "revoked_at" in r
+            for r in revoked
+        )
+    ):
+        raise MalformedInput("revocation list from the hub is not well formed")
     held = get_json_setting(home.conn, "revocations")
     if held and held["body"]["issued_at"] >= body["issued_at"]:
         return
@@ -165,9 +177,14 @@ def _check_usable(body: dict[str, Any]) -> None:
 def _is_newer(body: dict[str, Any], stored: SignedDocument | None) -> bool:
     if stored is None:
         return True
-    if body["issuer"] != stored.body["issuer"]:
-        return True  # a county re-linked to another prefecture: take what it now serves
-    return int(body["sequence"]) > int(stored.body["sequence"])
+    try:
+        if body["issuer"] != stored.body["issuer"]:
+            return True  # a county re-linked to another prefecture: take what it now serves
+        return int(body["sequence"]) > int(stored.body["sequence"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedInput(
+            f"catalog from the hub lacks a usable issuer or sequence: {exc}"
+        ) from exc
 
 
 def _stored(home: NodeHome, slot: str) -> SignedDocument | None:

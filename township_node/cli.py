@@ -13,17 +13,21 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from sync_protocol import ProtocolError
 
+from . import SOFTWARE
+from .backup_cli import add_backup_commands
 from .case_cli import add_case_commands
 from .clerk_cli import add_clerk_commands
 from .cli_common import home_path
 from .cli_common import open_from_args as _open
 from .errors import NodeError
 from .home import init_home
+from .logs import configure_node_logging
 from .sync_cli import add_sync_commands
 
 __all__ = ["main"]
@@ -31,6 +35,7 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    configure_node_logging(args.home)
     try:
         result = args.handler(args)
     except NodeError as exc:
@@ -96,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     add_clerk_commands(sub, common)
 
     add_sync_commands(sub, common)
+    add_backup_commands(sub, common)
 
     catalog = sub.add_parser("catalog", help="the item catalog").add_subparsers(title="catalog")
     p = catalog.add_parser("list", parents=[common], help="items this center may accept")
@@ -128,10 +134,18 @@ def _enroll(args: argparse.Namespace) -> dict[str, Any]:
     from sync_protocol import HubClient
 
     from .enrollment import enroll
+    from .restore import continue_restored, is_restored
 
-    with _open(args) as home, HubClient(args.hub) as client:
+    with _open(args) as home, HubClient(args.hub, software=SOFTWARE) as client:
         hub = enroll(home, client, args.code)
-        return {"enrolled_with": hub.hub_id, "hub_name": hub.name, "node_id": home.node_id}
+        answer: dict[str, Any] = {
+            "enrolled_with": hub.hub_id,
+            "hub_name": hub.name,
+            "node_id": home.node_id,
+        }
+        if is_restored(home):  # a PC restored from a backup continues the replaced node
+            answer["continued"] = asdict(continue_restored(home, client))
+        return answer
 
 
 def _catalog_list(args: argparse.Namespace) -> dict[str, Any]:

@@ -7,6 +7,7 @@
     ├── CaseNotFound           no case with that number
     ├── InvalidInput           a clerk's input broke a rule (wraps casework errors)
     ├── SchemaTooNew           the database was written by newer software (no downgrades)
+    ├── MigrationFailed        a schema upgrade failed; the database is left unchanged
     └── SyncFailed             a round stopped: exit 3 unreachable, 4 refused, 6 byte cap
 
 Messages are English for logs and the CLI; `message_zh` is what the clerk's window shows.
@@ -18,6 +19,7 @@ __all__ = [
     "AlreadyInitialized",
     "CaseNotFound",
     "InvalidInput",
+    "MigrationFailed",
     "NodeError",
     "NotEnrolled",
     "NotInitialized",
@@ -59,6 +61,10 @@ class InvalidInput(NodeError):
 
 
 class SchemaTooNew(NodeError):
+    pass
+
+
+class MigrationFailed(NodeError):
     pass
 
 

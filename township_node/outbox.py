@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -48,8 +49,10 @@ class OutboxStatus:
 
 
 class Outbox:
-    def __init__(self, home: NodeHome) -> None:
+    def __init__(self, home: NodeHome, *, clock: Callable[[], datetime] | None = None) -> None:
         self._home = home
+        # A batch header's created_at; bench/simulate.py passes its simulated clock.
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     def cut(self, *, max_events: int = DEFAULT_BATCH_EVENTS) -> int:
         """Cuts every event not yet in a batch into batches; returns how many were cut."""
@@ -64,7 +67,8 @@ class Outbox:
                 "SELECT batch_seq, last_seq, batch_hash FROM batches "
                 "ORDER BY batch_seq DESC LIMIT 1"
             ).fetchone()
-            batch_seq, last_seq, prev_hash = last if last else (0, 0, GENESIS_HASH)
+            base = _chain_base(conn)
+            batch_seq, last_seq, prev_hash = last if last and last[0] > base[0] else base
             rows = conn.execute(
                 "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                 (last_seq, max_events),
@@ -78,6 +82,7 @@ class Outbox:
                 batch_seq=batch_seq + 1,
                 prev_hash=prev_hash,
                 signing_key=self._home.keys.signing,
+                created_at=self._clock(),
             )
             _insert_batch(conn, batch)
         return True
@@ -147,7 +152,9 @@ class Outbox:
 
     def status(self) -> OutboxStatus:
         conn = self._home.conn
-        last_batched = _scalar(conn, "SELECT coalesce(max(last_seq), 0) FROM batches")
+        last_batched = max(
+            _scalar(conn, "SELECT coalesce(max(last_seq), 0) FROM batches"), _chain_base(conn)[1]
+        )
         last_seq = _scalar(conn, "SELECT coalesce(max(seq), 0) FROM events")
         counts = dict(conn.execute("SELECT status, count(*) FROM batches GROUP BY status"))
         waiting = conn.execute(
@@ -176,6 +183,16 @@ class Outbox:
             quarantined_events=_quarantined_events(conn),
             last_rejection=_last_rejection(conn),
         )
+
+
+def _chain_base(conn: sqlite3.Connection) -> tuple[int, int, str]:
+    """Where the chain starts: nothing, or for a PC restored from a backup, the replaced
+    node's last batch at the hub, which this PC may not hold (set by restore.py)."""
+    row = conn.execute("SELECT value FROM settings WHERE key = 'chain_base'").fetchone()
+    if row is None:
+        return 0, 0, GENESIS_HASH
+    base = json.loads(row[0])
+    return int(base["batch_seq"]), int(base["last_seq"]), str(base["batch_hash"])
 
 
 def _quarantined_events(conn: sqlite3.Connection) -> int:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sync_protocol import format_timestamp, parse_timestamp
 
+from . import SOFTWARE
 from .enrollment import pinned_hub
 from .errors import NodeError, SyncFailed
 from .home import NodeHome
@@ -139,7 +140,9 @@ def run_round(
     state = load_state(home)
     url, _ = pinned_hub(home)
     try:
-        with HubClient(url, attempts=attempts, backoff=0.2, timeout=30.0) as client:
+        with HubClient(
+            url, attempts=attempts, backoff=0.2, timeout=30.0, software=SOFTWARE
+        ) as client:
             report = sync_once(
                 home,
                 client,
@@ -157,9 +160,22 @@ def run_round(
                 retry_after=exc.retry_after,
             ),
         )
+        _backup_if_due(home)  # offline for days is normal: backups go on regardless
         raise
     _save_state(home, after_success(state, datetime.now(UTC), interval=interval))
+    _backup_if_due(home)
     return report
+
+
+def _backup_if_due(home: NodeHome) -> None:
+    """Takes a rolling backup when the newest is over an hour old (backup.py); a failing
+    backup is logged and never fails the round."""
+    from .backup import take_rolling_backup
+
+    try:
+        take_rolling_backup(home)
+    except (NodeError, OSError) as exc:
+        log.warning("rolling backup failed: %s", exc)
 
 
 def run_forever(

@@ -21,6 +21,7 @@ from sync_protocol import (
     SignedDocument,
     format_timestamp,
     open_feed_page,
+    parse_json,
     sign_document,
 )
 
@@ -155,5 +156,6 @@ def import_receipts(home: NodeHome, folder: Path) -> ImportReport:
     versions: list[str] = []
     catalog_file = source / "catalog.json"
     if catalog_file.exists():
-        versions = take_catalog_bundle(home, json.loads(catalog_file.read_bytes()))
+        bundle = parse_json(catalog_file.read_bytes(), what=f"catalog file {catalog_file}")
+        versions = take_catalog_bundle(home, bundle)
     return ImportReport(seen, applied, ignored, tuple(versions), fed)

@@ -1,0 +1,1 @@
+"""Attacks, fuzzing, logs and keys: issue 8 (docs/security.md)."""
