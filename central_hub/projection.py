@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 import casework
-from sync_protocol import Event, decode_event, format_timestamp, parse_timestamp
+from sync_protocol import Event, decode_event, format_timestamp, parse_timestamp, upcast_event
 
 from .catalogs import CatalogVersions
 from .errors import RuleViolation
@@ -201,7 +201,9 @@ def _stored_events(conn: sa.Connection, case_ids: set[str]) -> dict[str, list[tu
             .order_by(events.c.case_id, events.c.node_id, events.c.seq)
         )
         for case_id, body, was_quarantined in rows:
-            stored.setdefault(case_id, []).append((decode_event(body), bool(was_quarantined)))
+            # Stored lines stay as their node signed them; folding sees the current shape.
+            event = upcast_event(decode_event(body))
+            stored.setdefault(case_id, []).append((event, bool(was_quarantined)))
     return stored
 
 

@@ -295,7 +295,9 @@ def _header_from_fields(fields: Mapping[str, Any]) -> BatchHeader:
     signed = {k: v for k, v in fields.items() if k not in _HOP_FIELDS}
     try:
         return BatchHeader(**signed)
-    except (TypeError, LocalProtocolError) as exc:
+    except LocalProtocolError as exc:  # its message already says "invalid batch header"
+        raise MalformedInput(exc.message) from exc
+    except TypeError as exc:
         raise MalformedInput(f"invalid batch header: {exc}") from exc
 
 

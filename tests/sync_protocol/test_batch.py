@@ -303,6 +303,16 @@ def test_peek_batch_raises_unsupported_version_when_protocol_is_newer() -> None:
         peek_batch(join_frame(canonical_json(fields), signature, sealed))
 
 
+def test_peek_batch_names_the_bad_header_field_once_when_a_field_is_invalid() -> None:
+    blob = make_frame()
+    _, clear, signature, sealed = split_frame(blob)
+    fields = json.loads(clear) | {"batch_seq": -1}
+    with pytest.raises(MalformedInput) as caught:
+        peek_batch(join_frame(canonical_json(fields), signature, sealed))
+    assert caught.value.message.count("invalid batch header") == 1, caught.value.message
+    assert "batch_seq" in caught.value.message
+
+
 def _json_bytes(fields: dict[str, Any]) -> bytes:
     """Sorted, compact JSON, as canonical_json would write it if it accepted the value."""
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
