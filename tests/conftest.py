@@ -70,6 +70,15 @@ def start_hub(
     home: Path, *, forward_interval: float = 0, port: int = 0, workers: int = 1
 ) -> HubProcess:
     """Starts `central-hub serve` under uvicorn and waits until it answers."""
+    hub = launch_hub(home, forward_interval=forward_interval, port=port, workers=workers)
+    wait_until_serving(hub)
+    return hub
+
+
+def launch_hub(
+    home: Path, *, forward_interval: float = 0, port: int = 0, workers: int = 1
+) -> HubProcess:
+    """Starts `central-hub serve` without waiting: many hubs can then start side by side."""
     port = port or free_port()
     with open(home / "serve.log", "ab") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
@@ -90,18 +99,22 @@ def start_hub(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    hub = HubProcess(home, port, process)
-    deadline = time.monotonic() + 30
+    return HubProcess(home, port, process)
+
+
+def wait_until_serving(hub: HubProcess, *, within: float = 30) -> None:
+    """Waits until the hub answers /healthz; stops it and raises if it does not in time."""
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"hub exited early:\n{(home / 'serve.log').read_text()}")
+        if hub.process.poll() is not None:
+            raise AssertionError(f"hub exited early:\n{(hub.home / 'serve.log').read_text()}")
         try:
             if httpx.get(f"{hub.url}/healthz", timeout=1).status_code == 200:
-                return hub
+                return
         except httpx.TransportError:
             time.sleep(0.1)
     hub.stop()
-    raise AssertionError("hub did not start within 30 s")
+    raise AssertionError(f"hub {hub.home.name} did not start within {within:g} s")
 
 
 HUB_TEST_DATABASE_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
