@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import casework
-from central_hub.standards import set_standard
+from central_hub.compliance import set_standard
 from central_hub.store import batches, cases, cursors, events, insert_many, nodes, quarantine
 from sync_protocol import BatchHeader
 

@@ -49,13 +49,13 @@ from bench.compliance_prefecture import (  # noqa: E402
 )
 from bench.machine import machine, median  # noqa: E402
 from central_hub.compliance import compliance  # noqa: E402
-from central_hub.home import init_home  # noqa: E402
-from central_hub.rollups import (  # noqa: E402
+from central_hub.compliance.rollups.maintenance import (  # noqa: E402
     ROLLUP_TABLES,
     case_rows,
     rebuild_rollups,
     record_case_changes,
 )
+from central_hub.home import init_home  # noqa: E402
 from central_hub.store import cases, create_engine_for, insert_many  # noqa: E402
 
 

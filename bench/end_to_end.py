@@ -39,7 +39,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench.machine import add_store_arguments, machine, median  # noqa: E402
 from bench.sync_throughput import fill  # noqa: E402
 from central_hub.enrollment import issue_code  # noqa: E402
-from central_hub.forward import forward_round, link_upstream  # noqa: E402
+from central_hub.forwarding import forward_round, link_upstream  # noqa: E402
 from central_hub.home import init_home as init_hub  # noqa: E402
 from central_hub.home import open_home as open_hub  # noqa: E402
 from central_hub.store import events  # noqa: E402

@@ -15,10 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from .endpoints import Endpoints, store_failure_response
+from .api import Endpoints, HubMetrics, MetricsMiddleware, openapi_endpoint, store_failure_response
 from .home import HubHome, open_home
-from .metrics import HubMetrics, MetricsMiddleware
-from .openapi import openapi_endpoint
 from .web import create_dashboard
 
 __all__ = ["create_app"]

@@ -295,11 +295,11 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
 # Modules that keep their own tables next to the code that uses them; they register them on
 # `metadata` when imported, so the engine imports them before creating the tables.
 _TABLE_MODULES = (
-    "central_hub.reconcile",
-    "central_hub.node_actions",
-    "central_hub.replacement",
-    "central_hub.rollups",
-    "central_hub.standards",
+    "central_hub.reconcile.nodes",
+    "central_hub.reconcile.actions",
+    "central_hub.enrollment.replacement",
+    "central_hub.compliance.rollups.maintenance",
+    "central_hub.compliance.standards",
     "central_hub.web.users",
 )
 

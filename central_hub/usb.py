@@ -30,12 +30,19 @@ from sync_protocol import (
     sign_document,
 )
 
-from .backlog import accept_backlog, backlog_statement
 from .catalogs import catalog_bundle
 from .enrollment import accept_forwarded_registration, sign_registration
 from .errors import HubError
-from .feed import answer_feed_request, feed_page_for
-from .forward import load_batch, nodes_with_backlog, save_forward_state, upstream_of
+from .forwarding import (
+    accept_backlog,
+    answer_feed_request,
+    backlog_statement,
+    feed_page_for,
+    load_batch,
+    nodes_with_backlog,
+    save_forward_state,
+    upstream_of,
+)
 from .home import HubHome
 from .ingest import Ingestor
 from .store import batches, forward_state, nodes

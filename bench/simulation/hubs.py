@@ -13,7 +13,7 @@ from pathlib import Path
 
 import casework
 from central_hub.enrollment import issue_code
-from central_hub.forward import link_upstream
+from central_hub.forwarding import link_upstream
 from central_hub.home import init_home
 from sync_protocol import HubClient
 from tests.conftest import HubProcess, launch_hub, wait_until_serving

@@ -14,11 +14,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from central_hub.compliance import compliance
-from central_hub.compliance_cli import print_tables
+from central_hub.cli.compliance import print_tables
+from central_hub.compliance import compliance, rebuild_rollups, rollups_ready
 from central_hub.home import open_home as open_hub
 from central_hub.reconcile import reconcile_table
-from central_hub.rollups import rebuild_rollups, rollups_ready
 
 __all__ = ["print_compliance", "reconcile_states"]
 

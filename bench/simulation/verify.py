@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from central_hub.forward import nodes_with_backlog
+from central_hub.forwarding import nodes_with_backlog
 from central_hub.home import open_home as open_hub
 from central_hub.store import cases, events, held_batches
 from township_node.home import open_home as open_node

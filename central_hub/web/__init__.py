@@ -12,14 +12,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import DashboardError
+from .errors import DashboardError, UserAdminError
+from .users import ROLE_LABELS, ROLES, User, add_user, disable_user, list_users
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from ..home import HubHome
 
-__all__ = ["DashboardError", "create_dashboard"]
+__all__ = [
+    "ROLES",
+    "ROLE_LABELS",
+    "DashboardError",
+    "User",
+    "UserAdminError",
+    "add_user",
+    "create_dashboard",
+    "disable_user",
+    "list_users",
+]
 
 
 def create_dashboard(home: HubHome) -> Starlette:

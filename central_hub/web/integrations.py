@@ -63,8 +63,7 @@ def compliance_tables(ctx: ViewContext) -> list[Table]:
     """
     import casework
 
-    from ..compliance import compliance
-    from ..compliance_tables import report_tables
+    from ..compliance import compliance, report_tables
 
     today = casework.local_date(ctx.now)
     since = ctx.period.since or today.replace(month=1, day=1)
@@ -94,8 +93,7 @@ def reconcile_tables(ctx: ViewContext) -> list[Table]:
 
     The first table must have a `node_id` column: the action forms are listed by it.
     """
-    from ..node_actions import audit_table
-    from ..reconcile import reconcile_table
+    from ..reconcile import audit_table, reconcile_table
 
     county = ctx.scope_county()
     return [
@@ -134,7 +132,7 @@ def perform_node_action(
     Raises:
         NotConnected: until node_actions.py is connected.
     """
-    from ..node_actions import accept_gap, request_resend, revoke_node
+    from ..reconcile import accept_gap, request_resend, revoke_node
 
     county, reason = ctx.scope_county(), form.get("reason", "")
     if action == "resend":

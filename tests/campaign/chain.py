@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from central_hub.enrollment import issue_code
-from central_hub.forward import link_upstream
+from central_hub.forwarding import link_upstream
 from central_hub.home import HubHome
 from central_hub.home import init_home as init_hub
 from central_hub.home import open_home as open_hub

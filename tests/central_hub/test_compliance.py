@@ -14,10 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 import casework
-from central_hub.compliance import ComplianceReport, compliance
+from central_hub.compliance import CHECKLIST, case_rows, record_case_changes, set_standard
+from central_hub.compliance.view import ComplianceReport, compliance
 from central_hub.home import HubHome, init_home
-from central_hub.rollups import case_rows, record_case_changes
-from central_hub.standards import CHECKLIST, set_standard
 from central_hub.store import cases, catalogs
 from central_hub.tables import table_to_csv
 from sync_protocol import format_timestamp, sign_document

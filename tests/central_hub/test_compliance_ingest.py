@@ -14,15 +14,15 @@ import sqlalchemy as sa
 
 import casework
 from central_hub.compliance import compliance
-from central_hub.enrollment import issue_code, redeem_code
-from central_hub.home import HubHome
-from central_hub.ingest import Ingestor
-from central_hub.rollups import (
+from central_hub.compliance.rollups.maintenance import (
     ROLLUP_TABLES,
     rebuild_rollups,
     record_case_changes,
     rollups_ready,
 )
+from central_hub.enrollment import issue_code, redeem_code
+from central_hub.home import HubHome
+from central_hub.ingest import Ingestor
 from central_hub.store import batches, cases, nodes
 from sync_protocol import (
     Event,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from central_hub.ingest import Decision, NodeCursor, decide
+from central_hub.ingest.ingestor import Decision, NodeCursor, decide
 from central_hub.store import batches, cases, cursors, events, held_batches, rejected_batches
 from sync_protocol import (
     GENESIS_HASH,

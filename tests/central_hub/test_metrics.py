@@ -8,7 +8,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from central_hub.metrics import route_of
+from central_hub.api.metrics import route_of
 from sync_protocol import seal_batch
 from tests.conftest import HubProcess, run_cli, start_hub
 from tests.factories import APPLICANTS

@@ -8,9 +8,15 @@ import pytest
 
 from central_hub.catalogs import catalog_bundle
 from central_hub.errors import HubError
-from central_hub.feed import answer_feed_request
-from central_hub.node_actions import accept_gap, audit_table, request_resend, revoke_node
-from central_hub.reconcile import node_detail_tables, reconcile_table
+from central_hub.forwarding import answer_feed_request
+from central_hub.reconcile import (
+    accept_gap,
+    audit_table,
+    node_detail_tables,
+    reconcile_table,
+    request_resend,
+    revoke_node,
+)
 from sync_protocol import RevokedNode, open_feed_page
 from tests.pairs import make_pair
 from township_node.catalog import take_catalog_bundle

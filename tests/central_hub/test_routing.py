@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from central_hub.enrollment import issue_code, redeem_code
-from central_hub.feed import feed_page_for
+from central_hub.forwarding import feed_page_for
 from central_hub.home import init_home as init_hub
 from central_hub.ingest import Ingestor
 from central_hub.store import case_parties, cases, pending_events, quarantine

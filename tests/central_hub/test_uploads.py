@@ -6,8 +6,7 @@ import hashlib
 
 import pytest
 
-from central_hub.ingest import Decision
-from central_hub.uploads import Uploads
+from central_hub.ingest import Decision, Uploads
 from sync_protocol import (
     GENESIS_HASH,
     BadSignature,

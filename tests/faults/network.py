@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from central_hub.enrollment import issue_code
-from central_hub.forward import forward_round, link_upstream, upstream_of
+from central_hub.forwarding import forward_round, link_upstream, upstream_of
 from central_hub.home import HubHome
 from central_hub.home import init_home as init_hub
 from central_hub.home import open_home as open_hub

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from central_hub.enrollment import issue_code
-from central_hub.forward import link_upstream
+from central_hub.forwarding import link_upstream
 from central_hub.home import init_home as init_hub
 from sync_protocol import HubClient, HubInfo
 from tests.conftest import HubProcess, run_cli, start_hub

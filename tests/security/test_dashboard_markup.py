@@ -14,7 +14,7 @@ import pytest
 
 from central_hub.enrollment import issue_code
 from central_hub.home import init_home as init_hub
-from central_hub.web.users import add_user
+from central_hub.web import add_user
 from sync_protocol import HubClient
 from tests.conftest import HubProcess, run_cli, start_hub
 from tests.factories import APPLICANTS, items_by_category

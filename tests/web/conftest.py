@@ -17,8 +17,7 @@ from central_hub.enrollment import issue_code, redeem_code
 from central_hub.home import HubHome
 from central_hub.home import init_home as init_hub
 from central_hub.ingest import Ingestor
-from central_hub.web import create_dashboard
-from central_hub.web.users import add_user
+from central_hub.web import add_user, create_dashboard
 from sync_protocol import SignedDocument, enrollment_request, seal_batch
 from tests.factories import APPLICANTS, items_by_category
 from tests.pairs import Clock

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from central_hub.home import open_home
-from central_hub.web.users import add_user
+from central_hub.web import add_user
 from sync_protocol import HubClient, format_timestamp, seal_batch
 from tests.conftest import HubProcess, run_cli, run_json, start_hub
 from tests.factories import APPLICANTS

@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
+from central_hub.web import User
 from central_hub.web.charts import bar_chart, coverage_bar, line_chart, nice_ceiling
 from central_hub.web.errors import BadQuery, Forbidden
 from central_hub.web.period import Period, parse_period
 from central_hub.web.scope import mask_id_number, mask_phone, scope_of
-from central_hub.web.users import User
 
 SVG = "{http://www.w3.org/2000/svg}"
 

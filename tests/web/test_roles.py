@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from central_hub.web.users import add_user, disable_user
+from central_hub.web import add_user, disable_user
 from tests.factories import APPLICANTS
 from tests.web.conftest import (
     PASSWORD,

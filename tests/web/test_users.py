@@ -7,9 +7,9 @@ import argparse
 import pytest
 import sqlalchemy as sa
 
+from central_hub.cli.user import add_user_commands
 from central_hub.home import init_home
-from central_hub.user_cli import add_user_commands
-from central_hub.web.errors import UserAdminError
+from central_hub.web import UserAdminError
 from central_hub.web.users import add_user, authenticate, users
 
 PASSWORD = "correct horse battery"

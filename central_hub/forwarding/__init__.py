@@ -1,0 +1,30 @@
+"""Provides what flows between the tiers: store-and-forward up to the prefecture with the
+backlog statement, and the downward feed pages a node pulls.
+"""
+
+from __future__ import annotations
+
+from .backlog import accept_backlog, backlog_statement, backlog_view
+from .feed import answer_feed_request, feed_page_for
+from .forward import (
+    forward_round,
+    link_upstream,
+    load_batch,
+    nodes_with_backlog,
+    save_forward_state,
+    upstream_of,
+)
+
+__all__ = [
+    "accept_backlog",
+    "answer_feed_request",
+    "backlog_statement",
+    "backlog_view",
+    "feed_page_for",
+    "forward_round",
+    "link_upstream",
+    "load_batch",
+    "nodes_with_backlog",
+    "save_forward_state",
+    "upstream_of",
+]

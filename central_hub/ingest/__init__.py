@@ -1,0 +1,19 @@
+"""Provides ingest: a node's batch verified, ordered and applied exactly once.
+
+Everything a batch's transaction does lives here: the pure ordering rule (sequencing),
+held batches, the case projection with its quarantine, routing to the parties' feeds, the
+record of how each node reached the hub, and resumable uploads. HTTP and USB both call
+`Ingestor`.
+"""
+
+from __future__ import annotations
+
+from .ingestor import Ingestor
+from .sequencing import Decision
+from .uploads import Uploads
+
+__all__ = [
+    "Decision",
+    "Ingestor",
+    "Uploads",
+]
