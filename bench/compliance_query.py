@@ -49,7 +49,7 @@ from bench.compliance_prefecture import (  # noqa: E402
 )
 from bench.machine import machine, median  # noqa: E402
 from central_hub.compliance import compliance  # noqa: E402
-from central_hub.compliance.rollups.maintenance import (  # noqa: E402
+from central_hub.compliance.rollups import (  # noqa: E402
     ROLLUP_TABLES,
     case_rows,
     rebuild_rollups,

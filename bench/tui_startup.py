@@ -97,7 +97,7 @@ def _typing_child(home: Path) -> None:
 
     from bench.tui_fill import ADMIN_PIN
     from township_node.app import TownshipApp
-    from township_node.screens.cases import CasesScreen
+    from township_node.screens import CasesScreen
 
     async def run() -> dict[str, object]:
         app = TownshipApp(home, sync_interval=0, lock_after=0, clock=lambda: NOW)

@@ -41,6 +41,7 @@ __all__ = [
     "pending_events",
     "quarantine",
     "rejected_batches",
+    "upsert",
 ]
 
 metadata = sa.MetaData()
@@ -292,13 +293,21 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         conn.exec_driver_sql(compiled.string, [dict(row) for row in rows])
 
 
+def upsert(conn: sa.Connection, table: sa.Table, key: dict[str, str], values: dict) -> None:
+    """Updates the row with this key, or inserts it when there is none."""
+    where = [table.c[name] == value for name, value in key.items()]
+    if conn.execute(table.update().where(*where).values(**values)).rowcount == 0:
+        conn.execute(table.insert().values(**key, **values))
+
+
 # Modules that keep their own tables next to the code that uses them; they register them on
 # `metadata` when imported, so the engine imports them before creating the tables.
 _TABLE_MODULES = (
+    "central_hub.ingest.contacts",
     "central_hub.reconcile.nodes",
     "central_hub.reconcile.actions",
     "central_hub.enrollment.replacement",
-    "central_hub.compliance.rollups.maintenance",
+    "central_hub.compliance.rollups.schema",
     "central_hub.compliance.standards",
     "central_hub.web.users",
 )

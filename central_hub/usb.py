@@ -30,13 +30,13 @@ from sync_protocol import (
     sign_document,
 )
 
-from .catalogs import catalog_bundle
 from .enrollment import accept_forwarded_registration, sign_registration
 from .errors import HubError
 from .forwarding import (
     accept_backlog,
     answer_feed_request,
     backlog_statement,
+    catalog_bundle,
     feed_page_for,
     load_batch,
     nodes_with_backlog,

@@ -48,7 +48,7 @@ def _subcommands(parser: argparse.ArgumentParser, prefix: str) -> Iterator[str]:
 
 
 def _cli_commands() -> list[str]:
-    from central_hub.cli.main import _parser as hub_parser
+    from central_hub.cli.program import _parser as hub_parser
     from township_node.cli import _parser as node_parser
 
     return [

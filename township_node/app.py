@@ -24,16 +24,17 @@ from textual.screen import Screen
 from .home import open_home
 from .link import LinkState, SyncOutcome, read_link_state, run_sync, sync_due
 from .messages import CaseRecorded, ClerkSignedIn
-from .screens._base import localize_bindings
-from .screens.accept import AcceptScreen
-from .screens.admin_setup import AdminSetupScreen
-from .screens.cases import CasesScreen
-from .screens.clerks import ClerksScreen
-from .screens.sign_in import SignInScreen
-from .screens.statistics import StatisticsScreen
-from .screens.sync import SyncScreen
-from .screens.today import TodayScreen
-from .session import Session
+from .screens import (
+    AcceptScreen,
+    AdminSetupScreen,
+    CasesScreen,
+    ClerksScreen,
+    SignInScreen,
+    StatisticsScreen,
+    SyncScreen,
+    TodayScreen,
+)
+from .session import Session, localize_bindings
 from .texts import Texts, save_language
 
 __all__ = ["TownshipApp"]

@@ -22,8 +22,7 @@ from sync_protocol import parse_timestamp
 
 from .backup import BACKUP_FOLDER, list_backups
 from .home import DATABASE_FILE, KEY_FILE
-from .store import load_keys
-from .store.migrations import MIGRATIONS
+from .store import MIGRATIONS, load_keys
 
 __all__ = [
     "DEFAULT_MIN_FREE_MB",

@@ -4,7 +4,7 @@ the clerk signed in and the window's language, shared by every screen of the app
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from .texts import Texts, load_language
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
-__all__ = ["Session", "session_of"]
+__all__ = ["InSession", "Session", "localize_bindings", "session_of"]
 
 
 def session_of(node: DOMNode) -> Session:
@@ -110,3 +110,25 @@ class Session:
         """Drops the cached catalog and calendar after a sync took newer ones."""
         for name in ("catalog", "calendar", "casebook", "item_index"):
             self.__dict__.pop(name, None)
+
+
+class InSession:
+    """What every screen and dialog of the window reads: the session and its language."""
+
+    @property
+    def session(self) -> Session:
+        return session_of(self)  # type: ignore[arg-type]  # mixed into Screen subclasses
+
+    @property
+    def t(self) -> Texts:
+        return self.session.texts
+
+
+def localize_bindings(node: DOMNode, texts: Texts) -> None:
+    """Shows key hints in the window's language; BINDINGS are written in Chinese."""
+    if texts.language == "zh":
+        return
+    for key, bindings in node._bindings.key_to_bindings.items():
+        node._bindings.key_to_bindings[key] = [
+            replace(binding, description=texts(binding.description)) for binding in bindings
+        ]

@@ -29,10 +29,15 @@ from sync_protocol import (
     parse_json,
 )
 
-from ..catalogs import catalog_bundle
 from ..enrollment import accept_forwarded_registration, accept_forwarded_replacement, redeem_code
 from ..errors import HubError, PersistenceError
-from ..forwarding import accept_backlog, answer_feed_request, forward_round, upstream_of
+from ..forwarding import (
+    accept_backlog,
+    answer_feed_request,
+    catalog_bundle,
+    forward_round,
+    upstream_of,
+)
 from ..home import HubHome
 from ..ingest import Decision, Ingestor, Uploads
 from .metrics import check_store

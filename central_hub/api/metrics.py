@@ -137,7 +137,7 @@ class _StoreCollector(Collector):
 
 
 def _batch_metrics(conn: sa.Connection) -> Iterator[Metric]:
-    from ..reconcile import node_contacts
+    from ..ingest import node_contacts
 
     applied, events = conn.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(batches.c.event_count), 0))

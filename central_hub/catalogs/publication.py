@@ -1,4 +1,4 @@
-"""Provides catalog publication: spreadsheet import to a draft, signed versions, distribution.
+"""Provides catalog publication: spreadsheet import to a draft, signed versions in force.
 
 The prefecture publishes the item catalog with the calendar layers (Liangshan's own holidays
 and next year's, so they reach nodes before any software update); a county publishes its
@@ -29,9 +29,7 @@ from ..home import HubHome
 from ..store import catalogs, hub_meta
 
 __all__ = [
-    "CatalogBundle",
     "CatalogVersions",
-    "catalog_bundle",
     "import_calendar_layer",
     "import_catalog",
     "latest_catalog",
@@ -39,7 +37,6 @@ __all__ = [
     "store_upstream_catalog",
 ]
 
-CatalogBundle = dict[str, Any]
 _DRAFT = "catalog_draft"
 _CALENDAR_DRAFT = "calendar_draft"
 
@@ -182,34 +179,6 @@ def store_upstream_catalog(home: HubHome, document: SignedDocument, upstream: Hu
             return False
         _insert(conn, document)
     return True
-
-
-def catalog_bundle(home: HubHome) -> CatalogBundle:
-    """What a node pulls: the latest prefecture and county catalogs, and at a county the
-    prefecture's description endorsed by the county, so the node can check its signature."""
-    with home.engine.connect() as conn:
-        own = latest_catalog(conn, home.config.org_code)
-        upstream_doc = _get_meta(conn, "upstream_info")
-        prefecture_code = (
-            home.config.org_code
-            if home.config.tier == "prefecture"
-            else HubInfo(**json.loads(upstream_doc)["body"]).org_code
-            if upstream_doc
-            else ""
-        )
-        prefecture = latest_catalog(conn, prefecture_code) if prefecture_code else None
-    from ..reconcile import revocation_list  # it reads the store this module fills
-
-    bundle: CatalogBundle = {
-        "prefecture": prefecture.to_dict() if prefecture else None,
-        "county": own.to_dict() if own and home.config.tier == "county" else None,
-        "upstream": None,
-    }
-    if upstream_doc:
-        endorsement = sign_document("upstream_hub", json.loads(upstream_doc)["body"], home.signing)
-        bundle["upstream"] = endorsement.to_dict()
-    bundle["revocations"] = revocation_list(home).to_dict()
-    return bundle
 
 
 class CatalogVersions:

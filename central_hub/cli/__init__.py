@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .main import main
+from .program import main
 
 __all__ = [
     "main",

@@ -18,6 +18,7 @@ from .counts import Counts
 from .coverage import CenterCoverage
 from .patterns import PatternFinding
 from .standards import CenterStandard
+from .tables import report_tables
 from .violations import Violation
 from .warnings import CaseWarning
 
@@ -111,8 +112,6 @@ class ComplianceReport:
 
     def tables(self) -> list[Table]:
         """Every table of the report, the by-category table first."""
-        from .tables import report_tables
-
         return report_tables(self)
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """Provides the compliance report as tables: the per-unit ones here, the lists in
-compliance_lists.py. Chinese labels first, unit and case codes in the rows and links set, so
+lists.py. Chinese labels first, unit and case codes in the rows and links set, so
 the dashboard drills prefecture → county → township → case."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import casework
 
@@ -17,8 +17,10 @@ from .lists import (
     standards_table,
     violations_table,
 )
-from .report import ComplianceReport, UnitFigures
 from .violations import KIND_LABELS
+
+if TYPE_CHECKING:  # the report builds its tables here (ComplianceReport.tables)
+    from .report import ComplianceReport, UnitFigures
 
 __all__ = ["report_tables"]
 

@@ -10,8 +10,8 @@ from .codes import (
     issue_code,
     redeem_code,
     sign_registration,
-    verified_from_linked_county,
 )
+from .counties import verified_from_linked_county
 from .replacement import accept_forwarded_replacement, replacement_statement
 
 __all__ = [

@@ -16,20 +16,18 @@ from sync_protocol import (
     MalformedInput,
     NodeRegistration,
     SignedDocument,
-    VerifyKey,
-    b64decode,
     code_id,
     enrollment_key,
     enrollment_proof,
     format_timestamp,
     sign_document,
-    verify_document,
     verify_enrollment_request,
 )
 
 from ..errors import EnrollmentRefused
 from ..home import HubHome
 from ..store import enroll_codes, nodes
+from .counties import verified_from_linked_county
 from .replacement import apply_replacement, plan_replacement
 
 __all__ = [
@@ -38,7 +36,6 @@ __all__ = [
     "issue_code",
     "redeem_code",
     "sign_registration",
-    "verified_from_linked_county",
 ]
 
 CODE_LIFETIME = timedelta(days=14)
@@ -201,26 +198,6 @@ def _insert_node(
 def sign_registration(home: HubHome, registration: dict[str, Any]) -> SignedDocument:
     """A county's statement to its prefecture that it enrolled this node."""
     return sign_document("node_registration", registration, home.signing)
-
-
-def verified_from_linked_county(
-    conn: sa.Connection, document: SignedDocument, *, kind: str
-) -> tuple[Any, dict[str, Any]]:
-    """The linked county hub that signed `document`, and the document's body.
-
-    Raises:
-        EnrollmentRefused: no linked, unrevoked county hub holds the signing key.
-        BadSignature, MalformedInput.
-    """
-    counties = conn.execute(
-        sa.select(nodes).where(nodes.c.kind == "hub", nodes.c.revoked_at.is_(None))
-    ).all()
-    by_key = {VerifyKey(b64decode(row.sign_key, what="key")).key_id: row for row in counties}
-    sender = by_key.get(document.signer_key_id)
-    if sender is None:
-        raise EnrollmentRefused(f"the {kind} is not signed by a linked county hub")
-    key = VerifyKey(b64decode(sender.sign_key, what="key"))
-    return sender, verify_document(document, key, kind=kind)
 
 
 def accept_forwarded_registration(home: HubHome, doc_obj: Any) -> None:

@@ -25,6 +25,7 @@ from ..errors import EnrollmentRefused
 from ..home import HubHome
 from ..reconcile import audit_log
 from ..store import cursors, forward_state, metadata, nodes
+from .counties import verified_from_linked_county
 
 __all__ = [
     "accept_forwarded_replacement",
@@ -190,8 +191,6 @@ def accept_forwarded_replacement(home: HubHome, doc_obj: Any) -> None:
         EnrollmentRefused: not signed by a linked county, a node outside it, or the new node
             is not registered here. MalformedInput, BadSignature.
     """
-    from .codes import verified_from_linked_county
-
     doc = SignedDocument.from_dict(doc_obj)
     with home.engine.begin() as conn:
         sender, body = verified_from_linked_county(conn, doc, kind="node_replacement")

@@ -1,10 +1,11 @@
 """Provides what flows between the tiers: store-and-forward up to the prefecture with the
-backlog statement, and the downward feed pages a node pulls.
+backlog statement, and what a node pulls: the downward feed pages and the catalog bundle.
 """
 
 from __future__ import annotations
 
 from .backlog import accept_backlog, backlog_statement, backlog_view
+from .bundle import CatalogBundle, catalog_bundle
 from .feed import answer_feed_request, feed_page_for
 from .forward import (
     forward_round,
@@ -16,10 +17,12 @@ from .forward import (
 )
 
 __all__ = [
+    "CatalogBundle",
     "accept_backlog",
     "answer_feed_request",
     "backlog_statement",
     "backlog_view",
+    "catalog_bundle",
     "feed_page_for",
     "forward_round",
     "link_upstream",

@@ -8,6 +8,7 @@ record of how each node reached the hub, and resumable uploads. HTTP and USB bot
 
 from __future__ import annotations
 
+from .contacts import node_contacts
 from .ingestor import Ingestor
 from .sequencing import Decision
 from .uploads import Uploads
@@ -16,4 +17,5 @@ __all__ = [
     "Decision",
     "Ingestor",
     "Uploads",
+    "node_contacts",
 ]

@@ -42,7 +42,6 @@ from sync_protocol import (
 from ..catalogs import CatalogVersions
 from ..errors import HubError
 from ..home import HubHome
-from ..reconcile import record_contact
 from ..store import (
     batches,
     cursors,
@@ -53,6 +52,7 @@ from ..store import (
     rejected_batches,
 )
 from .arrivals import Arrivals
+from .contacts import record_contact
 from .holding import delete_held, hold, reopen_held, signed_batch_columns
 from .projection import project_events
 from .quarantine import quarantine_note, record_quarantine

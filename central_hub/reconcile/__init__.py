@@ -13,16 +13,14 @@ from .actions import (
     revocation_list,
     revoke_node,
 )
-from .nodes import node_contacts, node_detail_tables, reconcile_table, record_contact, record_report
+from .nodes import node_detail_tables, reconcile_table, record_report
 
 __all__ = [
     "accept_gap",
     "audit_log",
     "audit_table",
-    "node_contacts",
     "node_detail_tables",
     "reconcile_table",
-    "record_contact",
     "record_report",
     "request_resend",
     "resend_instruction",

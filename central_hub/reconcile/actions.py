@@ -16,9 +16,9 @@ from sync_protocol import BatchHeader, SignedDocument, format_timestamp, sign_do
 
 from ..errors import HubError
 from ..home import HubHome
-from ..store import cursors, held_batches, metadata, nodes
+from ..store import cursors, held_batches, metadata, nodes, upsert
 from ..tables import Column, Table
-from .nodes import node_of, upsert
+from .nodes import node_of
 
 __all__ = [
     "accept_gap",

@@ -4,7 +4,7 @@ The county admin (and the prefecture, for every county) sees for each node: when
 heard from and how (HTTP or a USB stick), what it received against the head the node itself
 announced, gaps (batches held behind a missing one), duplicates, rejected batches and
 quarantined events with their reasons, clock skew and how long its oldest unsent event has
-waited. The actions on a node (resend, accept a gap, revoke) are in node_actions.py.
+waited. The actions on a node (resend, accept a gap, revoke) are in actions.py.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sync_protocol import (
 
 from ..errors import HubError
 from ..home import HubHome
+from ..ingest import node_contacts
 from ..store import (
     batches,
     cursors,
@@ -29,6 +30,7 @@ from ..store import (
     nodes,
     quarantine,
     rejected_batches,
+    upsert,
 )
 from ..tables import Column, Table
 
@@ -36,9 +38,7 @@ __all__ = [
     "node_detail_tables",
     "node_of",
     "reconcile_table",
-    "record_contact",
     "record_report",
-    "upsert",
 ]
 
 # What each node last said of itself (its feed request): the head it announced, what waits.
@@ -54,37 +54,9 @@ node_reports = sa.Table(
     sa.Column("transport", sa.String, nullable=False),
 )
 
-# How each node reached this hub last, by transport, and how many batches came twice.
-node_contacts = sa.Table(
-    "node_contacts",
-    metadata,
-    sa.Column("node_id", sa.String, primary_key=True),
-    sa.Column("last_http_at", sa.String),
-    sa.Column("last_usb_at", sa.String),
-    sa.Column("duplicates", sa.Integer, nullable=False, default=0),
-)
-
 
 def _now() -> str:
     return format_timestamp(datetime.now(UTC))
-
-
-def upsert(conn: sa.Connection, table: sa.Table, key: dict[str, str], values: dict) -> None:
-    where = [table.c[name] == value for name, value in key.items()]
-    if conn.execute(table.update().where(*where).values(**values)).rowcount == 0:
-        conn.execute(table.insert().values(**key, **values))
-
-
-def record_contact(
-    conn: sa.Connection, node_id: str, transport: str, *, at: str, duplicate: bool
-) -> None:
-    """Notes that a batch of `node_id` arrived by `transport` ("http" or "usb")."""
-    column = "last_usb_at" if transport == "usb" else "last_http_at"
-    row = conn.execute(
-        sa.select(node_contacts.c.duplicates).where(node_contacts.c.node_id == node_id)
-    ).first()
-    duplicates = (row.duplicates if row else 0) + int(duplicate)
-    upsert(conn, node_contacts, {"node_id": node_id}, {column: at, "duplicates": duplicates})
 
 
 def record_report(home: HubHome, request: FeedRequest, *, transport: str) -> None:

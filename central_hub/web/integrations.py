@@ -43,7 +43,7 @@ ACTIONS = {
 def compliance_tables(ctx: ViewContext) -> list[Table]:
     """The compliance measures for the county (or whole prefecture) in view, over ctx.period.
 
-    INTEGRATION POINT (central_hub/compliance.py), then set COMPLIANCE_CONNECTED:
+    INTEGRATION POINT (central_hub/compliance/), then set COMPLIANCE_CONNECTED:
 
         from ..compliance import compliance
         from ..compliance_tables import report_tables
@@ -81,7 +81,7 @@ def compliance_tables(ctx: ViewContext) -> list[Table]:
 def reconcile_tables(ctx: ViewContext) -> list[Table]:
     """Per-node reconciliation for the county (or whole prefecture) in view.
 
-    INTEGRATION POINT (central_hub/reconcile.py), then set RECONCILE_CONNECTED:
+    INTEGRATION POINT (central_hub/reconcile/), then set RECONCILE_CONNECTED:
 
         from ..reconcile import reconcile_table
 
@@ -110,10 +110,10 @@ def perform_node_action(
     """Carries out an admin action on a node already checked to be in the actor's scope;
     returns the sentence to show. The route has checked sign-in, role, county and CSRF.
 
-    INTEGRATION POINT (central_hub/node_actions.py); the forms post `reason` (all three)
+    INTEGRATION POINT (central_hub/reconcile/actions.py); the forms post `reason` (all three)
     and `from_seq` (resend):
 
-        from ..node_actions import accept_gap, request_resend, revoke_node
+        from ..reconcile import accept_gap, request_resend, revoke_node
 
         county, reason = ctx.scope_county(), form.get("reason", "")
         if action == "resend":
@@ -130,7 +130,7 @@ def perform_node_action(
     A HubError they raise (no reason, no gap) is shown on the page with its status.
 
     Raises:
-        NotConnected: until node_actions.py is connected.
+        NotConnected: an action that is none of the three.
     """
     from ..reconcile import accept_gap, request_resend, revoke_node
 

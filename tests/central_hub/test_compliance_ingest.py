@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 import casework
 from central_hub.compliance import compliance
-from central_hub.compliance.rollups.maintenance import (
+from central_hub.compliance.rollups import (
     ROLLUP_TABLES,
     rebuild_rollups,
     record_case_changes,

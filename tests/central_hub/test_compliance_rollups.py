@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import casework
 from central_hub.compliance import compliance
-from central_hub.compliance.rollups.maintenance import (
+from central_hub.compliance.rollups import (
     ROLLUP_TABLES,
     RollupsMissing,
     case_rows,

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from central_hub.catalogs import catalog_bundle
 from central_hub.errors import HubError
-from central_hub.forwarding import answer_feed_request
+from central_hub.forwarding import answer_feed_request, catalog_bundle
 from central_hub.reconcile import (
     accept_gap,
     audit_table,

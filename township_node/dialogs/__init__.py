@@ -2,4 +2,17 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .action_fields import escalation_target, fields_for, is_withdrawal, payload_for
+from .form_dialog import FieldSpec, FormDialog, FormError
+from .receipt_dialog import ReceiptDialog
+
+__all__ = [
+    "FieldSpec",
+    "FormDialog",
+    "FormError",
+    "ReceiptDialog",
+    "escalation_target",
+    "fields_for",
+    "is_withdrawal",
+    "payload_for",
+]

@@ -7,7 +7,7 @@ from typing import ClassVar, Generic, TypeVar
 from textual.binding import BindingType
 from textual.screen import ModalScreen
 
-from ..screens._base import InSession, localize_bindings
+from ..session import InSession, localize_bindings
 
 __all__ = ["WindowDialog"]
 

@@ -1,41 +1,15 @@
-"""Provides the base of the app's screens: the session, translated key hints, the bars."""
+"""Provides the base of the app's screens: the status bar on top, the key hints below."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual.app import ComposeResult
-from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from ..session import Session, session_of
-from ..texts import Texts
-from ..widgets.status_bar import StatusBar
+from ..session import InSession, localize_bindings
+from ..widgets import StatusBar
 
-__all__ = ["InSession", "WindowScreen", "localize_bindings", "session_of"]
-
-
-class InSession:
-    """What every screen and dialog of the window reads: the session and its language."""
-
-    @property
-    def session(self) -> Session:
-        return session_of(self)  # type: ignore[arg-type]  # mixed into Screen subclasses
-
-    @property
-    def t(self) -> Texts:
-        return self.session.texts
-
-
-def localize_bindings(node: DOMNode, texts: Texts) -> None:
-    """Shows key hints in the window's language; BINDINGS are written in Chinese."""
-    if texts.language == "zh":
-        return
-    for key, bindings in node._bindings.key_to_bindings.items():
-        node._bindings.key_to_bindings[key] = [
-            replace(binding, description=texts(binding.description)) for binding in bindings
-        ]
+__all__ = ["WindowScreen"]
 
 
 class WindowScreen(InSession, Screen[None]):

@@ -12,13 +12,11 @@ from textual.widgets import Button, Input, Label, SelectionList, Static
 
 import casework
 
-from ..dialogs.receipt_dialog import ReceiptDialog
+from ..dialogs import ReceiptDialog
 from ..errors import NodeError
 from ..messages import CaseRecorded
 from ..receipts import receipt_facts, receipt_text, save_receipt
-from ..widgets.applicant_form import FIELDS, ApplicantForm
-from ..widgets.item_picker import ItemPicker
-from ..widgets.materials_checklist import MaterialsChecklist
+from ..widgets import FIELDS, ApplicantForm, ItemPicker, MaterialsChecklist
 from ._base import WindowScreen
 
 __all__ = ["AcceptScreen"]

@@ -14,13 +14,12 @@ from textual.widgets import Button, DataTable, Label, Static
 import casework
 from sync_protocol import Event, format_timestamp
 
-from ..dialogs.action_fields import fields_for, is_withdrawal, payload_for
-from ..dialogs.form_dialog import FormDialog, FormError
+from ..dialogs import FormDialog, FormError, fields_for, is_withdrawal, payload_for
 from ..errors import NodeError
 from ..messages import CaseRecorded
 from ..receipts import mask_id
 from ..texts import center_name, local_time
-from ..widgets.case_table import light_of
+from ..widgets import light_of
 from ._base import WindowScreen
 
 __all__ = ["CaseScreen"]

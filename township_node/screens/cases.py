@@ -15,7 +15,7 @@ import casework
 
 from ..queries import PAGE_SIZE, CaseFilter, CaseRow, count_cases, find_cases, reader
 from ..texts import clip
-from ..widgets.case_table import CaseTable
+from ..widgets import CaseTable
 from ._base import WindowScreen
 
 __all__ = ["CasesScreen"]

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from ..clerks import ADMIN_ID, Clerk
-from ..dialogs.form_dialog import FieldSpec, FormDialog, FormError
+from ..dialogs import FieldSpec, FormDialog, FormError
 from ..errors import NodeError
 from ._base import WindowScreen
 

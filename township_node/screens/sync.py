@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
 from ..alerts import unseen_alerts
-from ..dialogs.form_dialog import FieldSpec, FormDialog, FormError
+from ..dialogs import FieldSpec, FormDialog, FormError
 from ..home import open_home
 from ..link import LinkState, SyncOutcome, plain_error, usb_available
 from ..outbox import Outbox

@@ -27,7 +27,7 @@ from ..queries import (
     today_counts,
 )
 from ..texts import center_name, clip, local_time
-from ..widgets.case_table import CaseTable
+from ..widgets import CaseTable
 from ._base import WindowScreen
 
 __all__ = ["TodayScreen"]

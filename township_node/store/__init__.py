@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from .database import NodeDatabase, open_database
 from .keys import NodeKeys, load_keys, save_keys
+from .migrations import MIGRATIONS
 from .settings import get_json_setting, get_setting, set_setting
 
 __all__ = [
+    "MIGRATIONS",
     "NodeDatabase",
     "NodeKeys",
     "get_json_setting",

@@ -2,4 +2,21 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .applicant_form import FIELDS, ApplicantForm, check_field
+from .case_table import CaseTable, light_of
+from .item_picker import ItemPicker
+from .link_indicator import LinkIndicator
+from .materials_checklist import MaterialsChecklist
+from .status_bar import StatusBar
+
+__all__ = [
+    "FIELDS",
+    "ApplicantForm",
+    "CaseTable",
+    "ItemPicker",
+    "LinkIndicator",
+    "MaterialsChecklist",
+    "StatusBar",
+    "check_field",
+    "light_of",
+]

@@ -17,18 +17,18 @@ import sqlalchemy as sa
 
 from ...store import batches, cases, insert_many
 from .facts import FactsReader, china_time
-from .maintenance import (
+from .schema import (
     BURST_SLOTS,
     MEASURES,
     ROLLUP_KEYS,
     ROLLUP_TABLES,
-    RollupDeltas,
     rollup_center_days,
     rollup_daily,
     rollup_monthly,
     rollup_open_cases,
     rollup_slots,
 )
+from .writes import RollupDeltas
 
 __all__ = ["recount"]
 

@@ -10,10 +10,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...store import metadata
-from .facts import OpenCase
-from .maintenance import BURST_SLOTS
+from .facts import CaseFacts, OpenCase
+from .schema import BURST_SLOTS, rollup_daily, rollup_monthly
 
-__all__ = ["write_center_days", "write_counts", "write_open_cases", "write_slots"]
+__all__ = [
+    "RollupDeltas",
+    "write_center_days",
+    "write_counts",
+    "write_open_cases",
+    "write_slots",
+]
 
 _MEASURES = ("accepted", "completed", "single_window", "same_minute", "backdated")
 
@@ -215,3 +221,60 @@ def _refresh_gap(conn: sa.Connection, table: sa.Table, center: str, day: str) ->
         .where(table.c.center_code == center, table.c.day == day)
         .values(gap_before=gap)
     )
+
+
+class RollupDeltas:
+    """Changes to every rollup table, summed by key before they touch the store."""
+
+    def __init__(self) -> None:
+        self.daily: dict[tuple[str, str, str], list[int]] = {}
+        self.monthly: dict[tuple[str, str, str], list[int]] = {}
+        self.slots: dict[tuple[str, int], int] = {}
+        self.center_days: dict[tuple[str, str], int] = {}
+        # Per case: its open row before the changes, and after them (None: not open).
+        self.open_before: dict[str, OpenCase | None] = {}
+        self.open_after: dict[str, OpenCase | None] = {}
+
+    def add(self, facts: CaseFacts | None, sign: int) -> None:
+        if facts is None:
+            return
+        center, category = facts.center_code, facts.category
+        accepted = [sign, 0, sign * facts.single_window, sign * facts.same_minute]
+        accepted.append(sign * facts.backdated)
+        _bump(self.daily, (center, facts.accepted_day, category), accepted)
+        _bump(self.monthly, (center, facts.accepted_day[:7], category), accepted)
+        if facts.completed_day is not None:
+            done = [0, sign, 0, 0, 0]
+            _bump(self.daily, (center, facts.completed_day, category), done)
+            _bump(self.monthly, (center, facts.completed_day[:7], category), done)
+        slot_key, day_key = (center, facts.slot), (center, facts.accepted_day)
+        self.slots[slot_key] = self.slots.get(slot_key, 0) + sign
+        self.center_days[day_key] = self.center_days.get(day_key, 0) + sign
+        states = self.open_after if sign > 0 else self.open_before
+        states[facts.case_id] = facts.open_case
+
+    def apply(self, conn: sa.Connection) -> None:
+        write_counts(conn, rollup_daily, "day", _nonzero(self.daily))
+        write_counts(conn, rollup_monthly, "month", _nonzero(self.monthly))
+        write_slots(conn, {k: v for k, v in self.slots.items() if v})
+        write_center_days(conn, {k: v for k, v in self.center_days.items() if v})
+        changed = {
+            case_id: row
+            for case_id, row in self.open_after.items()
+            if self.open_before.get(case_id) != row
+        }
+        gone = {case_id for case_id in self.open_before if case_id not in self.open_after}
+        write_open_cases(conn, changed, gone)
+
+
+def _bump(table: dict[Any, list[int]], key: Any, values: list[int]) -> None:
+    current = table.get(key)
+    if current is None:
+        table[key] = list(values)
+    else:
+        for i, value in enumerate(values):
+            current[i] += value
+
+
+def _nonzero(table: dict[Any, list[int]]) -> dict[Any, list[int]]:
+    return {key: values for key, values in table.items() if any(values)}

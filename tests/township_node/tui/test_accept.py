@@ -6,9 +6,9 @@ import pytest
 from textual.widgets import Button, Input, Label, OptionList, Static
 
 from tests.factories import APPLICANTS
-from township_node.dialogs.receipt_dialog import ReceiptDialog
+from township_node.dialogs import ReceiptDialog
 from township_node.home import open_home
-from township_node.screens.case_detail import CaseScreen
+from township_node.screens import CaseScreen
 
 from .conftest import paste, settle, sign_in
 

@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Select, Static
 
 from township_node.queries import PAGE_SIZE
-from township_node.screens.case_detail import CaseScreen
+from township_node.screens import CaseScreen
 
 from .conftest import add_cases, settle, sign_in
 

@@ -16,10 +16,10 @@ from township_node.alerts import unseen_alerts
 from township_node.app import TownshipApp
 from township_node.casebook import CaseBook
 from township_node.clerks import ClerkBook
-from township_node.dialogs.form_dialog import FormDialog
+from township_node.dialogs import FormDialog
 from township_node.feed import FeedReport, feed_position, take_feed_page
 from township_node.home import init_home, open_home
-from township_node.screens.case_detail import CaseScreen
+from township_node.screens import CaseScreen
 
 from .conftest import ADMIN_PIN, CLERK_PIN, FIXED_NOW, add_cases, fixed_clock, settle, sign_in
 

@@ -10,10 +10,7 @@ from textual.widgets import Input, Label
 from township_node.app import TownshipApp
 from township_node.clerks import ClerkBook
 from township_node.home import init_home, open_home
-from township_node.screens.accept import AcceptScreen
-from township_node.screens.admin_setup import AdminSetupScreen
-from township_node.screens.sign_in import SignInScreen
-from township_node.screens.today import TodayScreen
+from township_node.screens import AcceptScreen, AdminSetupScreen, SignInScreen, TodayScreen
 
 from .conftest import ADMIN_PIN, CLERK_PIN, fixed_clock, settle, sign_in
 
