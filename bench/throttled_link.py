@@ -40,7 +40,7 @@ from township_node.casebook import CaseBook  # noqa: E402
 from township_node.catalog import available_items, center_level, current_catalog  # noqa: E402
 from township_node.errors import SyncFailed  # noqa: E402
 from township_node.home import open_home  # noqa: E402
-from township_node.schedule import run_round  # noqa: E402
+from township_node.sync import run_round  # noqa: E402
 
 KBIT_64 = 64_000 // 8  # bytes per second
 ONE_WAY = 0.150

@@ -1,6 +1,6 @@
 """Provides the hub's side of USB rounds: import batches, write receipts, forward by stick.
 
-Layout (the same as township_node/usb.py): batches addressed to a hub lie under
+Layout (the same as township_node/sync/usb.py): batches addressed to a hub lie under
 `township-sync/to-<hub id>/<node id>/batch-*.tsb`; a hub writes its signed receipts, each
 node's cursor and its current catalogs under `township-sync/from-<hub id>/`. A county that
 forwards by stick writes the node registrations it vouches for under

@@ -17,8 +17,8 @@ from township_node.catalog import center_level, current_catalog
 from township_node.enrollment import registration_of
 from township_node.home import NodeHome
 from township_node.home import init_home as init_node
-from township_node.outbox import Outbox
 from township_node.store import set_setting
+from township_node.sync import Outbox
 
 
 class Clock:

@@ -42,8 +42,7 @@ from tests.faults.network import (
 from township_node.enrollment import pinned_hub
 from township_node.errors import SyncFailed
 from township_node.home import open_home as open_node
-from township_node.outbox import Outbox
-from township_node.sync import sync_once
+from township_node.sync import Outbox, sync_once
 
 pytestmark = pytest.mark.e2e
 

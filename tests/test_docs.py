@@ -49,7 +49,7 @@ def _subcommands(parser: argparse.ArgumentParser, prefix: str) -> Iterator[str]:
 
 def _cli_commands() -> list[str]:
     from central_hub.cli.program import _parser as hub_parser
-    from township_node.cli import _parser as node_parser
+    from township_node.cli.program import _parser as node_parser
 
     return [
         *_subcommands(node_parser(), "township-node"),

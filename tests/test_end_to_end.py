@@ -14,7 +14,7 @@ from tests.factories import APPLICANTS, items_by_category
 from tests.proxy import RecordingProxy
 from township_node.enrollment import pinned_hub
 from township_node.home import open_home
-from township_node.outbox import Outbox
+from township_node.sync import Outbox
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,7 @@ from tests.conftest import run_cli, run_json, start_hub
 from tests.factories import APPLICANTS, items_by_category
 from tests.test_end_to_end import TOWNSHIP, _accept, _build_network
 from township_node.home import open_home
-from township_node.outbox import Outbox
-from township_node.schedule import is_due, load_state, request_round, run_forever
+from township_node.sync import Outbox, is_due, load_state, request_round, run_forever
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-import township_node.schedule as schedule
+import township_node.sync.schedule as schedule
 from central_hub.enrollment import issue_code
 from central_hub.home import init_home as init_hub
 from central_hub.home import open_home as open_hub
@@ -27,10 +27,9 @@ from township_node.catalog import center_level, current_catalog
 from township_node.enrollment import enroll
 from township_node.errors import MigrationFailed, SchemaTooNew, SyncFailed
 from township_node.home import NodeHome, init_home, open_home
-from township_node.link import read_link_state
-from township_node.outbox import Outbox
 from township_node.store.database import open_database, pre_migration_backups
 from township_node.store.migrations import MIGRATIONS
+from township_node.sync import Outbox, read_link_state
 
 COUNTY, TOWNSHIP = "513431", "513431100"
 OLD = 2

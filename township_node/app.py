@@ -22,7 +22,6 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from .home import open_home
-from .link import LinkState, SyncOutcome, read_link_state, run_sync, sync_due
 from .messages import CaseRecorded, ClerkSignedIn
 from .screens import (
     AcceptScreen,
@@ -35,6 +34,7 @@ from .screens import (
     TodayScreen,
 )
 from .session import Session, localize_bindings
+from .sync import LinkState, SyncOutcome, read_link_state, run_sync, sync_due
 from .texts import Texts, save_language
 
 __all__ = ["TownshipApp"]
@@ -58,7 +58,7 @@ class TownshipApp(App[None]):
     Args:
         home_path: the node home folder (made by `township-node init`).
         sync_interval: seconds between background syncs after a good one (a failed one backs
-            off, see township_node.schedule); 0 turns them off. Default: the node's
+            off, see township_node.sync.schedule); 0 turns them off. Default: the node's
             `sync_interval_seconds` setting, else 60.
         lock_after: idle seconds before the window locks. Default: the node's
             `lock_after_seconds` setting, else 300.

@@ -39,8 +39,8 @@ from .enrollment import pinned_hub
 from .errors import AlreadyInitialized, InvalidInput, SyncFailed
 from .failures import as_sync_failure
 from .home import DATABASE_FILE, KEY_FILE, NodeHome, open_home
-from .sealing import forget_sealed
 from .store import NodeKeys, get_json_setting, save_keys, set_setting
+from .sync import forget_sealed
 
 if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
     from sync_protocol import HubClient

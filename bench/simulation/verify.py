@@ -20,7 +20,7 @@ from central_hub.forwarding import nodes_with_backlog
 from central_hub.home import open_home as open_hub
 from central_hub.store import cases, events, held_batches
 from township_node.home import open_home as open_node
-from township_node.outbox import Outbox
+from township_node.sync import Outbox
 
 __all__ = ["TierCheck", "Verdict", "verify", "wait_for_forwarding"]
 

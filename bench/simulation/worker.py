@@ -34,9 +34,7 @@ from township_node.enrollment import enroll
 from township_node.errors import InvalidInput, SyncFailed
 from township_node.home import NodeHome
 from township_node.home import init_home as init_node
-from township_node.outbox import Outbox
-from township_node.sync import sync_once
-from township_node.usb import export_batches, import_receipts
+from township_node.sync import Outbox, export_batches, import_receipts, sync_once
 
 from .world import Township, World, china_moment
 

@@ -1,8 +1,9 @@
 """Provides the acceptance violations counted from the quarantine (违规受理).
 
 The hub refolds every event with casework's rules and quarantines what breaks one, with the
-rule's code (central_hub/projection.py). Compliance counts them by kind, for the period in which
-the refused event was recorded (its `occurred_at`), at the center of the node that wrote it:
+rule's code (central_hub/ingest/projection.py). Compliance counts them by kind, for the period
+in which the refused event was recorded (its `occurred_at`), at the center of the node that
+wrote it:
 
     delegated     an item delegated away from that level, a delegation that ended, or an item
                   not implemented at that level, still accepted there (下放事项仍在上级受理)

@@ -28,7 +28,7 @@ from sync_protocol import seal_batch
 from tests.test_crashes import _kill_node_at_random
 from township_node.enrollment import pinned_hub
 from township_node.home import open_home as open_node
-from township_node.outbox import Outbox
+from township_node.sync import Outbox
 
 from .chain import Chain
 from .checks import check_chain, count_delivery, wait_until_at

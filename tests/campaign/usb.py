@@ -17,8 +17,7 @@ from pathlib import Path
 
 from central_hub.usb import export_forward, import_folder, import_forward_receipts
 from township_node.home import open_home as open_node
-from township_node.outbox import Outbox
-from township_node.usb import export_batches, import_receipts
+from township_node.sync import Outbox, export_batches, import_receipts
 
 from .chain import Chain
 from .schedule import Kind, UsbTrip

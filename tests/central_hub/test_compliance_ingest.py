@@ -41,8 +41,8 @@ from township_node.catalog import center_level, current_catalog
 from township_node.enrollment import registration_of
 from township_node.home import NodeHome
 from township_node.home import init_home as init_node
-from township_node.outbox import Outbox
 from township_node.store import set_setting
+from township_node.sync import Outbox
 
 START = datetime(2025, 1, 6, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Liangshan
 YEAR = {"since": date(2025, 1, 1), "until": date(2025, 12, 31)}

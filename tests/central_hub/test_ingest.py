@@ -23,7 +23,7 @@ from sync_protocol import (
     seal_batch,
 )
 from tests.pairs import make_pair
-from township_node.outbox import Outbox
+from township_node.sync import Outbox
 
 
 def _header(batch_seq=2, first_seq=11, prev_hash="a" * 64) -> BatchHeader:

@@ -17,7 +17,7 @@ from tests.test_end_to_end import _accept
 from tests.test_restore import _county_with_node, _item
 from township_node.enrollment import pinned_hub
 from township_node.home import open_home
-from township_node.outbox import Outbox
+from township_node.sync import Outbox
 
 pytestmark = pytest.mark.e2e
 

@@ -27,8 +27,7 @@ from sync_protocol import HubClient, seal_batch
 from tests.conftest import HUB_TEST_DATABASE_URL, ROOT, HubProcess, free_port, start_hub
 from township_node.enrollment import enroll, pinned_hub
 from township_node.home import init_home as init_node
-from township_node.outbox import Outbox
-from township_node.sync import sync_once
+from township_node.sync import Outbox, sync_once
 
 pytestmark = pytest.mark.e2e
 

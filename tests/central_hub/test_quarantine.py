@@ -111,7 +111,7 @@ def test_events_of_a_case_whose_acceptance_was_quarantined_are_quarantined_too(t
 def test_county_admin_sees_quarantined_events_and_refused_batches_with_reasons(tmp_path, capsys):
     from central_hub.cli import main
     from sync_protocol import SealPrivateKey, WrongRecipient
-    from township_node.outbox import Outbox
+    from township_node.sync import Outbox
 
     pair = make_pair(tmp_path)
     pair.accept(1)

@@ -19,7 +19,7 @@ from central_hub.reconcile import (
 from sync_protocol import RevokedNode, open_feed_page
 from tests.pairs import make_pair
 from township_node.catalog import take_catalog_bundle
-from township_node.feed import feed_request, take_feed_page
+from township_node.sync import feed_request, take_feed_page
 
 
 def _row(pair) -> dict:

@@ -16,10 +16,9 @@ from tests.pairs import Clock
 from township_node.casebook import CaseBook
 from township_node.catalog import center_level, current_catalog
 from township_node.enrollment import registration_of
-from township_node.feed import take_feed_page
 from township_node.home import init_home as init_node
-from township_node.outbox import Outbox
 from township_node.store import set_setting
+from township_node.sync import Outbox, take_feed_page
 
 TOWNSHIP, COUNTY = "513431100", "513431"
 

@@ -33,9 +33,8 @@ from township_node.enrollment import enroll
 from township_node.errors import SyncFailed
 from township_node.home import init_home as init_node
 from township_node.home import open_home as open_node
-from township_node.outbox import Outbox
 from township_node.store import set_setting
-from township_node.sync import sync_once
+from township_node.sync import Outbox, sync_once
 
 __all__ = [
     "COUNTY",

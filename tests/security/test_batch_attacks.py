@@ -31,7 +31,7 @@ from tests.security.conftest import (
     rejections,
     table_counts,
 )
-from township_node.outbox import Outbox
+from township_node.sync import Outbox
 
 pytestmark = pytest.mark.e2e
 

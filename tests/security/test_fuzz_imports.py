@@ -28,7 +28,7 @@ from tests.pairs import Pair, make_pair
 from tests.security.test_fuzz_decoders import edited, json_values, signed_shapes
 from township_node.catalog import take_catalog_bundle
 from township_node.errors import NodeError
-from township_node.usb import import_receipts
+from township_node.sync import import_receipts
 
 SHORT = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 LONG = settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))

@@ -14,8 +14,8 @@ from tests.pairs import make_pair
 from township_node.backup import take_rolling_backup
 from township_node.doctor import exit_code, format_report, run_checks
 from township_node.home import DATABASE_FILE, KEY_FILE
-from township_node.outbox import Outbox
 from township_node.store import set_setting
+from township_node.sync import Outbox
 
 
 def _by_name(checks):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sync_protocol import GENESIS_HASH, Receipt, SignedDocument
 from tests.pairs import make_pair
-from township_node.outbox import Outbox
+from township_node.sync import Outbox
 
 
 def test_cut_chains_batches_and_covers_every_event_once(tmp_path):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sync_protocol import parse_timestamp
-from township_node.schedule import (
+from township_node.sync import (
     MAX_BATCH_EVENTS,
     MIN_BATCH_EVENTS,
     SyncState,

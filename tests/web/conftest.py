@@ -25,8 +25,8 @@ from township_node.casebook import CaseBook
 from township_node.catalog import center_level, current_catalog
 from township_node.enrollment import registration_of
 from township_node.home import init_home as init_node
-from township_node.outbox import Outbox
 from township_node.store import set_setting
+from township_node.sync import Outbox
 
 ZHAOJUE, ZHAOJUE_TOWNSHIP = "513431", "513431100"  # 昭觉县 新城镇
 XICHANG, XICHANG_TOWNSHIP = "513401", "513401001"  # 西昌市 北城街道

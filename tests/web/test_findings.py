@@ -27,7 +27,7 @@ from township_node.casebook import CaseBook
 from township_node.catalog import current_catalog
 from township_node.enrollment import pinned_hub
 from township_node.home import open_home as open_node
-from township_node.outbox import Outbox
+from township_node.sync import Outbox
 
 pytestmark = pytest.mark.e2e
 

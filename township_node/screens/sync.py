@@ -3,7 +3,6 @@ plain words, "sync now", and the USB folder for days without a link."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,8 +15,15 @@ from textual.widgets import DataTable, Label, Static
 from ..alerts import unseen_alerts
 from ..dialogs import FieldSpec, FormDialog, FormError
 from ..home import open_home
-from ..link import LinkState, SyncOutcome, plain_error, usb_available
-from ..outbox import Outbox
+from ..sync import (
+    LinkState,
+    Outbox,
+    SyncOutcome,
+    export_batches,
+    import_receipts,
+    plain_error,
+    usb_available,
+)
 from ..texts import local_time
 from ._base import WindowScreen
 
@@ -140,9 +146,7 @@ class SyncScreen(WindowScreen):
 
     @work(thread=True, exclusive=True, group="usb")
     def _run_usb(self, direction: str, folder: Path) -> None:
-        # township_node.usb comes with the flaky-links work; looked up by name at run time.
-        usb = importlib.import_module("township_node.usb")
-        run = usb.export_batches if direction == "export" else usb.import_receipts
+        run = export_batches if direction == "export" else import_receipts
         try:
             with open_home(self.session.home.path) as home:
                 result = run(home, folder)

@@ -15,7 +15,6 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from ..alerts import ALERT_KINDS, Alert, mark_seen, unseen_alerts
-from ..link import SyncOutcome
 from ..queries import (
     Attention,
     CrossingRow,
@@ -26,6 +25,7 @@ from ..queries import (
     reader,
     today_counts,
 )
+from ..sync import SyncOutcome
 from ..texts import center_name, clip, local_time
 from ..widgets import CaseTable
 from ._base import WindowScreen

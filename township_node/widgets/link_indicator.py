@@ -6,8 +6,8 @@ from datetime import date
 
 from textual.widgets import Static
 
-from ..link import LinkState
 from ..session import session_of
+from ..sync import LinkState
 from ..texts import Texts, local_time
 
 __all__ = ["LinkIndicator"]

@@ -17,9 +17,9 @@ from township_node.app import TownshipApp
 from township_node.casebook import CaseBook
 from township_node.clerks import ClerkBook
 from township_node.dialogs import FormDialog
-from township_node.feed import FeedReport, feed_position, take_feed_page
 from township_node.home import init_home, open_home
 from township_node.screens import CaseScreen
+from township_node.sync import FeedReport, feed_position, take_feed_page
 
 from .conftest import ADMIN_PIN, CLERK_PIN, FIXED_NOW, add_cases, fixed_clock, settle, sign_in
 

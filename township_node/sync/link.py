@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .errors import NodeError, SyncFailed
-from .home import NodeHome, open_home
+from ..errors import NodeError, SyncFailed
+from ..home import NodeHome, open_home
 from .outbox import Outbox
 
 __all__ = [
@@ -153,5 +153,5 @@ def _last_plain(home: NodeHome) -> str:
 
 
 def usb_available() -> bool:
-    """Whether this build has USB export/import (township_node.usb, from the flaky-links work)."""
-    return importlib.util.find_spec("township_node.usb") is not None
+    """Whether this build has USB export/import (township_node.sync.usb)."""
+    return importlib.util.find_spec("township_node.sync.usb") is not None

@@ -9,8 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .cli_common import open_from_args as _open
-from .errors import SyncFailed
+from ..errors import SyncFailed
+from .common import open_from_args as _open
 
 __all__ = ["add_sync_commands"]
 
@@ -54,7 +54,7 @@ def add_sync_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _sync(args: argparse.Namespace) -> dict[str, Any]:
-    from .schedule import run_round
+    from ..sync import run_round
 
     with _open(args) as home:
         report = run_round(home, batch_events=args.batch_events, max_bytes=args.max_bytes)
@@ -68,7 +68,7 @@ def _sync(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _daemon(args: argparse.Namespace) -> None:
-    from .schedule import run_forever
+    from ..sync import run_forever
 
     with _open(args) as home:
         run_forever(home, interval=timedelta(seconds=args.interval))
@@ -85,7 +85,7 @@ def _progress(label: str) -> Any:
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
-    from .usb import export_batches
+    from ..sync import export_batches
 
     with _open(args) as home:
         report = export_batches(home, args.folder, progress=_progress("导出 exporting batches"))
@@ -93,8 +93,7 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _import_receipts(args: argparse.Namespace) -> dict[str, Any]:
-    from .outbox import Outbox
-    from .usb import import_receipts
+    from ..sync import Outbox, import_receipts
 
     with _open(args) as home:
         report = import_receipts(home, args.folder)
@@ -105,10 +104,8 @@ def _import_receipts(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _status(args: argparse.Namespace) -> dict[str, Any]:
-    from .alerts import unseen_alerts
-    from .feed import feed_position
-    from .outbox import Outbox
-    from .schedule import load_state
+    from ..alerts import unseen_alerts
+    from ..sync import Outbox, feed_position, load_state
 
     with _open(args) as home:
         status = Outbox(home).status()

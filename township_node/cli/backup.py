@@ -8,8 +8,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .cli_common import home_path
-from .cli_common import open_from_args as _open
+from .common import home_path
+from .common import open_from_args as _open
 
 __all__ = ["add_backup_commands"]
 
@@ -44,7 +44,7 @@ def add_backup_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _backup(args: argparse.Namespace) -> dict[str, Any]:
-    from .backup import BACKUP_FOLDER, rotate_backups, write_backup
+    from ..backup import BACKUP_FOLDER, rotate_backups, write_backup
 
     with _open(args) as home:
         folder = args.folder or home.path / BACKUP_FOLDER
@@ -55,7 +55,7 @@ def _backup(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _restore(args: argparse.Namespace) -> dict[str, Any]:
-    from .restore import restore_backup, restore_summary
+    from ..restore import restore_backup, restore_summary
 
     home, manifest = restore_backup(args.source, home_path(args))
     with home:
@@ -63,7 +63,7 @@ def _restore(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _doctor(args: argparse.Namespace) -> None:
-    from .doctor import DEFAULT_MIN_FREE_MB, exit_code, format_report, report_json, run_checks
+    from ..doctor import DEFAULT_MIN_FREE_MB, exit_code, format_report, report_json, run_checks
 
     checks = run_checks(
         home_path(args),

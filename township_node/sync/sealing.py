@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sync_protocol import HubInfo, SignedBatch, seal_batch
 
-from .home import NodeHome
+from ..home import NodeHome
 
 __all__ = ["forget_acknowledged", "forget_sealed", "sealed_blob", "write_atomically"]
 

@@ -18,12 +18,12 @@ from sync_protocol import (
     format_timestamp,
 )
 
-from .catalog import pull_catalog
-from .enrollment import pinned_hub
-from .errors import SyncFailed
-from .failures import as_sync_failure
+from ..catalog import pull_catalog
+from ..enrollment import pinned_hub
+from ..errors import SyncFailed
+from ..failures import as_sync_failure
+from ..home import NodeHome
 from .feed import FeedReport, pull_feed
-from .home import NodeHome
 from .outbox import DEFAULT_BATCH_EVENTS, Outbox
 from .sender import BatchSender
 

@@ -19,16 +19,16 @@ from typing import Any
 
 from sync_protocol import ProtocolError
 
-from . import SOFTWARE
-from .backup_cli import add_backup_commands
-from .case_cli import add_case_commands
-from .clerk_cli import add_clerk_commands
-from .cli_common import home_path
-from .cli_common import open_from_args as _open
-from .errors import NodeError
-from .home import init_home
-from .logs import configure_node_logging
-from .sync_cli import add_sync_commands
+from .. import SOFTWARE
+from ..errors import NodeError
+from ..home import init_home
+from ..logs import configure_node_logging
+from .backup import add_backup_commands
+from .case import add_case_commands
+from .clerk import add_clerk_commands
+from .common import home_path
+from .common import open_from_args as _open
+from .sync import add_sync_commands
 
 __all__ = ["main"]
 
@@ -113,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _tui(args: argparse.Namespace) -> None:
-    from .app import TownshipApp
+    from ..app import TownshipApp
 
     TownshipApp(home_path(args)).run()
 
@@ -133,8 +133,8 @@ def _init(args: argparse.Namespace) -> dict[str, Any]:
 def _enroll(args: argparse.Namespace) -> dict[str, Any]:
     from sync_protocol import HubClient
 
-    from .enrollment import enroll
-    from .restore import continue_restored, is_restored
+    from ..enrollment import enroll
+    from ..restore import continue_restored, is_restored
 
     with _open(args) as home, HubClient(args.hub, software=SOFTWARE) as client:
         hub = enroll(home, client, args.code)
@@ -149,7 +149,7 @@ def _enroll(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _catalog_list(args: argparse.Namespace) -> dict[str, Any]:
-    from .catalog import available_items
+    from ..catalog import available_items
 
     with _open(args) as home:
         return {
@@ -163,8 +163,8 @@ def _catalog_list(args: argparse.Namespace) -> dict[str, Any]:
 def _catalog_show(args: argparse.Namespace) -> dict[str, Any]:
     import casework
 
-    from .catalog import current_catalog
-    from .errors import InvalidInput
+    from ..catalog import current_catalog
+    from ..errors import InvalidInput
 
     with _open(args) as home:
         catalog = current_catalog(home)

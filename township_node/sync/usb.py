@@ -25,11 +25,11 @@ from sync_protocol import (
     sign_document,
 )
 
-from .catalog import take_catalog_bundle
-from .enrollment import pinned_hub
-from .errors import NodeError
+from ..catalog import take_catalog_bundle
+from ..enrollment import pinned_hub
+from ..errors import NodeError
+from ..home import NodeHome
 from .feed import FeedReport, feed_request, take_feed_page
-from .home import NodeHome
 from .outbox import Outbox
 from .sealing import forget_acknowledged, sealed_blob, write_atomically
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .errors import NodeError
-from .home import NodeHome, open_home
+from ..errors import NodeError
+from ..home import NodeHome, open_home
 
 __all__ = ["home_path", "open_from_args"]
 

@@ -28,13 +28,13 @@ from sync_protocol import (
     open_feed_page,
 )
 
-from .alerts import record_alert
-from .catalog import current_calendar
-from .home import NodeHome
+from ..alerts import record_alert
+from ..catalog import current_calendar
+from ..home import NodeHome
+from ..projection import case_events, case_history, project
+from ..store import set_setting
+from ..texts import center_name
 from .outbox import Outbox
-from .projection import case_events, case_history, project
-from .store import set_setting
-from .texts import center_name
 
 if TYPE_CHECKING:  # the client (httpx) loads only when a round runs
     from sync_protocol import HubClient

@@ -16,9 +16,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .clerks import ADMIN_ID, ClerkBook
-from .errors import NodeError
-from .home import open_home
+from ..clerks import ADMIN_ID, ClerkBook
+from ..errors import NodeError
+from ..home import open_home
 
 __all__ = ["add_clerk_commands"]
 

@@ -23,9 +23,9 @@ from sync_protocol import (
     SignedDocument,
 )
 
-from .enrollment import refresh_hub_info
-from .errors import SyncFailed
-from .home import NodeHome
+from ..enrollment import refresh_hub_info
+from ..errors import SyncFailed
+from ..home import NodeHome
 from .outbox import Outbox
 from .sealing import forget_acknowledged, forget_sealed, sealed_blob
 

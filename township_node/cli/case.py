@@ -17,8 +17,8 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .cli_common import open_from_args as _open
-from .home import NodeHome
+from ..home import NodeHome
+from .common import open_from_args as _open
 
 __all__ = ["add_case_commands"]
 
@@ -106,8 +106,8 @@ def add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _casebook(home: NodeHome) -> Any:
-    from .casebook import CaseBook
-    from .catalog import center_level, current_calendar, current_catalog
+    from ..casebook import CaseBook
+    from ..catalog import center_level, current_calendar, current_catalog
 
     return CaseBook(
         home,
@@ -138,7 +138,7 @@ def _case_accept(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _case_advance(args: argparse.Namespace) -> dict[str, Any]:
-    from .errors import InvalidInput
+    from ..errors import InvalidInput
 
     with _open(args) as home:
         book = _casebook(home)
@@ -208,7 +208,7 @@ def _light(home: NodeHome, state: Any) -> str:
     """The e-supervision light: green, yellow (due within a working day), red (overdue)."""
     import casework
 
-    from .catalog import current_calendar
+    from ..catalog import current_calendar
 
     if not state.is_open or state.promised_limit_days is None:
         return "none"
@@ -244,7 +244,7 @@ def _case_receive(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _alerts(args: argparse.Namespace) -> dict[str, Any]:
-    from .alerts import mark_seen, unseen_alerts
+    from ..alerts import mark_seen, unseen_alerts
 
     with _open(args) as home:
         alerts = unseen_alerts(home)

@@ -22,7 +22,7 @@ from sync_protocol import (
     format_timestamp,
 )
 
-from .home import NodeHome
+from ..home import NodeHome
 
 __all__ = ["DEFAULT_BATCH_EVENTS", "Outbox", "OutboxStatus"]
 
