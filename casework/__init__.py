@@ -19,10 +19,20 @@ from casework.acceptance import (
 from casework.actors import WINDOW_ACTIONS, actions_for, check_actor
 from casework.applicant import ID_TYPES, USCC_ID_TYPE, Applicant, validate_applicant
 from casework.case import OPEN_STATUSES, CaseState, Pause
-from casework.catalog import Catalog, Delegation, Item, Material, merge_catalogs
-from casework.catalog_codec import catalog_from_dict, catalog_to_dict, item_from_dict, item_to_dict
-from casework.catalog_import import COLUMNS as CATALOG_COLUMNS
-from casework.catalog_import import import_catalog_rows, read_catalog_file
+from casework.catalog import COLUMNS as CATALOG_COLUMNS
+from casework.catalog import (
+    Catalog,
+    Delegation,
+    Item,
+    Material,
+    catalog_from_dict,
+    catalog_to_dict,
+    import_catalog_rows,
+    item_from_dict,
+    item_to_dict,
+    merge_catalogs,
+    read_catalog_file,
+)
 from casework.codes import (
     CATEGORIES,
     CERTIFICATE_KINDS,

@@ -13,8 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from casework.catalog import Catalog
-from casework.catalog_codec import catalog_from_dict
+from casework.catalog import Catalog, catalog_from_dict
 from casework.workdays import default_calendar
 
 __all__ = [

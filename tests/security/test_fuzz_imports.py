@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import casework
-from casework.catalog_import import COLUMNS
+from casework.catalog import COLUMNS
 from central_hub.catalogs import import_calendar_layer, import_catalog
 from central_hub.errors import HubError
 from central_hub.usb import import_folder

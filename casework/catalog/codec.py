@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from casework.catalog import Catalog, Delegation, Item, Material
+from casework.catalog.items import Catalog, Delegation, Item, Material
 from casework.codes import LEVELS
 from casework.errors import InvalidCatalog
 from casework.money import parse_yuan

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from casework.catalog import Delegation, Material
+from casework.catalog.items import Delegation, Material
 from casework.codes import CATEGORIES, LEVELS, POWER_SOURCES, WORKFLOWS
 from casework.errors import CaseworkError
 from casework.money import parse_yuan

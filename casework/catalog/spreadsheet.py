@@ -20,8 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from casework.catalog import Catalog, Item
-from casework.catalog_cells import PARSERS, CellError, parse_delegations
+from casework.catalog.cells import PARSERS, CellError, parse_delegations
+from casework.catalog.items import Catalog, Item
 from casework.errors import CaseworkError, CatalogImportError, RowError
 
 __all__ = ["COLUMNS", "import_catalog_rows", "read_catalog_file"]
