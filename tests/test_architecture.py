@@ -161,6 +161,12 @@ def test_sub_packages_are_entered_only_through_their_door():
     assert door_violations(graph) == []
 
 
+def test_hub_keeps_fewer_than_a_dozen_modules_at_its_top():
+    # A new concept becomes a sub-package; the top holds the app, serving, USB and foundation.
+    top = sorted(path.name for path in (ROOT / "central_hub").glob("*.py"))
+    assert len(top) < 12, top
+
+
 # --- the checks themselves catch what they are for ------------------------------------------
 
 

@@ -157,3 +157,92 @@ def test_markdown_link_points_at_an_existing_file_when_relative(page: Path) -> N
         if not (page.parent / target.split("#", 1)[0].split("?", 1)[0]).exists()
     ]
     assert broken == [], f"{page.relative_to(ROOT)} links to files that do not exist"
+
+
+# --- the layering pictures of docs/architecture.md ------------------------------------------
+
+ARCHITECTURE_MD = DOCS / "architecture.md"
+_FOUNDATION = {
+    "central_hub": {"home", "store", "errors", "tables", "logs", "reports"},
+    "township_node": {"home", "store", "errors", "logs"},
+}
+
+
+def _picture(text: str, package: str) -> list[dict[str, set[str]]]:
+    """The rows of the layering picture under '## Inside <package>': per row, each part with
+    the parts it is drawn importing."""
+    section = text.split(f"## Inside {package}\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```\n", 2)[1]
+    rows = []
+    for line in block.splitlines():
+        if not line.strip() or line.strip().startswith("──"):
+            continue
+        row = {}
+        for entry in line.split("│"):
+            name, _, targets = entry.partition("→")
+            row[name.strip()] = {t.strip() for t in targets.split(",") if t.strip()}
+        rows.append(row)
+    return rows
+
+
+def _part_imports(package: str) -> dict[str, set[str]]:
+    """Part (sub-package or top module) -> the other parts of `package` it imports at run time."""
+    import grimp
+
+    graph = grimp.build_graph(package, exclude_type_checking_imports=True, cache_dir=None)
+    parts: dict[str, set[str]] = {}
+    for module in graph.modules:
+        if module == package:
+            continue  # the door of the package: SOFTWARE and __version__
+        part = module.split(".")[1]
+        parts.setdefault(part, set())
+        for imported in graph.find_modules_directly_imported_by(module):
+            target = imported.split(".")[1] if "." in imported else None
+            if target and target != part:
+                parts[part].add(target)
+    return parts
+
+
+def picture_mismatches(text: str, package: str) -> list[str]:
+    """Where the picture of `package` differs from its import graph, or draws an arrow that
+    does not point to a lower row; the foundation may import only the foundation."""
+    foundation = _FOUNDATION[package]
+    real = _part_imports(package)
+    rows = _picture(text, package)
+    row_of = {name: index for index, row in enumerate(rows) for name in row}
+    drawn = {name: targets for row in rows for name, targets in row.items()}
+    wrong = [
+        f"{part} imports {sorted(real[part] - foundation)}, drawn {sorted(drawn.get(part, []))}"
+        for part in sorted(set(real) - foundation)
+        if drawn.get(part) != real[part] - foundation
+    ]
+    wrong += [f"{part} is drawn but is no part of {package}" for part in set(drawn) - set(real)]
+    wrong += [
+        f"{part} → {target} points to a row not below it"
+        for part, targets in drawn.items()
+        for target in targets
+        if row_of.get(target, len(rows)) <= row_of[part]
+    ]
+    wrong += [
+        f"foundation {part} imports {sorted(real[part] - foundation)}"
+        for part in sorted(foundation & set(real))
+        if real[part] - foundation
+    ]
+    return wrong
+
+
+@pytest.mark.parametrize("package", sorted(_FOUNDATION))
+def test_architecture_picture_draws_the_import_graph_when_reading_the_package(package) -> None:
+    assert picture_mismatches(_read(ARCHITECTURE_MD), package) == []
+
+
+def test_architecture_picture_check_finds_a_missing_and_an_upward_arrow() -> None:
+    text = _read(ARCHITECTURE_MD)
+    assert " reconcile → ingest\n" in text
+    missing = text.replace(" reconcile → ingest\n", " reconcile\n")
+    assert picture_mismatches(missing, "central_hub") == ["reconcile imports ['ingest'], drawn []"]
+    upward = text.replace(" enrollment → reconcile\n", " enrollment → reconcile, web\n")
+    assert picture_mismatches(upward, "central_hub") == [
+        "enrollment imports ['reconcile'], drawn ['reconcile', 'web']",
+        "enrollment → web points to a row not below it",
+    ]
