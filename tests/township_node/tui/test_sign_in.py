@@ -51,15 +51,23 @@ async def test_idle_window_locks_and_the_same_clerk_finds_the_form_as_left(make_
         await pilot.press("f3")
         await settle(pilot)
         await pilot.press(*"zdsh", "enter", *"王秀英")
-        await asyncio.sleep(3.4)
-        await pilot.pause()
-        assert isinstance(app.screen, SignInScreen)
+        # The idle check comes round every lock_after / 2 s, so the lock falls 3 to 4.5 s after
+        # the last key: wait for it (a deadline well past that), do not guess when to look.
+        await _locked(app, pilot, within=15.0)
         await pilot.press("f3")  # nothing opens while locked
         assert isinstance(app.screen, SignInScreen)
         await pilot.press(*CLERK_PIN, "enter")  # the locked clerk is preselected
         await settle(pilot)
         assert isinstance(app.screen, AcceptScreen)
         assert app.screen.query_one("#name", Input).value == "王秀英"
+
+
+async def _locked(app: TownshipApp, pilot, *, within: float) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not isinstance(app.screen, SignInScreen):
+        assert asyncio.get_running_loop().time() < deadline, "the idle window never locked"
+        await asyncio.sleep(0.1)
+    await pilot.pause()
 
 
 async def test_admin_adds_a_clerk_who_can_then_sign_in(make_app, node_home):
