@@ -3,17 +3,28 @@ reviewer opens in a browser, with no internet and no JavaScript needed.
 
     app.py mounts it:  Mount("/dash", app=create_dashboard(hub))
 
-Sign-in with roles (users.py), one scope rule (scope.py), pages (routes.py, signin.py), one
-export route for every table (views.py), inline SVG charts (charts.py). Compliance and
-reconciliation plug in at integrations.py.
+Sign-in with roles (users.py), sessions kept on the server (sessions.py), throttled sign-in
+(throttle.py), a same-origin check on every POST (origin.py), one scope rule (scope.py), pages
+(routes.py, signin.py, account.py), one export route for every table (views.py), inline SVG
+charts (charts.py). Compliance and reconciliation plug in at integrations.py.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import DashboardError, UserAdminError
-from .users import ROLE_LABELS, ROLES, User, add_user, disable_user, list_users
+from .sessions import end_sessions_of
+from .users import (
+    ROLE_LABELS,
+    ROLES,
+    User,
+    add_user,
+    disable_user,
+    find_user,
+    list_users,
+    set_password,
+)
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -29,14 +40,21 @@ __all__ = [
     "add_user",
     "create_dashboard",
     "disable_user",
+    "end_sessions_of",
+    "find_user",
     "list_users",
+    "set_password",
 ]
 
 
-def create_dashboard(home: HubHome) -> Starlette:
-    """The dashboard as an ASGI app for one hub home, to mount under /dash."""
+def create_dashboard(home: HubHome, **clocks: Any) -> Starlette:
+    """The dashboard as an ASGI app for one hub home, to mount under /dash.
+
+    Args:
+        clocks: `clock` (sessions) and `monotonic` (sign-in throttling), for tests.
+    """
     # Imported here: `central-hub user …` reads accounts through this package and should not
     # pay for templates and the web stack on every command.
     from .dashboard import build_dashboard
 
-    return build_dashboard(home)
+    return build_dashboard(home, **clocks)
