@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-stop test test-postgres lint bench simulate bundle campaign clean
+.PHONY: demo demo-stop test test-postgres lint bench simulate bundle campaign clean system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,14 @@ demo: $(STAMP)
 demo-stop: $(STAMP)
 	$(BIN)/python scripts/demo_stop.py
 
-test: $(STAMP)
+# Debian's chromium and fonts-noto-cjk for the browser tests: installed when missing as root,
+# otherwise make stops here with the command to run (scripts/system_packages.sh).
+test: system-packages $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not slow"
+
+system-packages:
+	sh scripts/system_packages.sh test
 
 # The hub suite on PostgreSQL; HUB_TEST_DATABASE_URL names the server (.ci/run starts one).
 test-postgres: $(STAMP)
