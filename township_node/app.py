@@ -62,6 +62,8 @@ class TownshipApp(App[None]):
         lock_after: idle seconds before the window locks. Default: the node's
             `lock_after_seconds` setting, else 300.
         clock: returns the current aware time (tests pass a fixed one).
+        idle_clock: returns seconds on a monotonic scale, for the idle lock (tests pass one
+            they move forward, and call `lock_if_idle` as the window's timer does).
     """
 
     CSS_PATH = "township.tcss"
@@ -91,6 +93,7 @@ class TownshipApp(App[None]):
         sync_interval: float | None = None,
         lock_after: float | None = None,
         clock: Callable[[], datetime] | None = None,
+        idle_clock: Callable[[], float] = monotonic,
     ) -> None:
         super().__init__()
         self.home_path = home_path
@@ -98,7 +101,8 @@ class TownshipApp(App[None]):
         self.session = Session(home, clock=clock) if clock else Session(home)
         self._sync_interval = _seconds(self.session, SYNC_INTERVAL_SETTING, sync_interval, 60)
         self._lock_after = _seconds(self.session, LOCK_AFTER_SETTING, lock_after, 300)
-        self._last_input = monotonic()
+        self._idle_clock = idle_clock
+        self._last_input = idle_clock()
         self._locked = True
         self._resume_mode = "today"
         localize_bindings(self, self.session.texts)
@@ -119,14 +123,14 @@ class TownshipApp(App[None]):
             # asks it now and then, and never before the first paint.
             self.set_interval(min(10.0, self._sync_interval), self._sync_when_due)
         if self._lock_after > 0:
-            self.set_interval(min(5.0, self._lock_after / 2), self._lock_when_idle)
+            self.set_interval(min(5.0, self._lock_after / 2), self.lock_if_idle)
 
     def on_unmount(self) -> None:
         self.session.home.close()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
-            self._last_input = monotonic()
+            self._last_input = self._idle_clock()
         await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -141,7 +145,7 @@ class TownshipApp(App[None]):
         previous = self.session.clerk
         self.session.clerk = message.clerk
         self._locked = False
-        self._last_input = monotonic()
+        self._last_input = self._idle_clock()
         if previous is None or previous.clerk_id != message.clerk.clerk_id:
             self._reset_modes()  # another clerk: nothing of the last one's work stays open
             self._resume_mode = "today"
@@ -166,8 +170,10 @@ class TownshipApp(App[None]):
         self.switch_mode(_GATE)
         self.refresh_bindings()
 
-    def _lock_when_idle(self) -> None:
-        if self.signed_in and monotonic() - self._last_input >= self._lock_after:
+    def lock_if_idle(self) -> None:
+        """Locks the window once no key, click or paste came for `lock_after` seconds."""
+        idle = self._idle_clock() - self._last_input
+        if self.signed_in and self._lock_after > 0 and idle >= self._lock_after:
             self.action_lock()
 
     def toggle_language(self) -> None:

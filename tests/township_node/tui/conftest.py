@@ -26,6 +26,19 @@ def fixed_clock() -> datetime:
     return FIXED_NOW
 
 
+class IdleClock:
+    """Monotonic seconds that move only when the test says: the idle lock's clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     """Textual runs on asyncio; anyio's pytest plugin (installed with httpx) runs the tests."""

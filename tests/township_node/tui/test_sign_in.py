@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from textual.widgets import Input, Label
 
@@ -15,7 +13,7 @@ from township_node.screens.admin_setup import AdminSetupScreen
 from township_node.screens.sign_in import SignInScreen
 from township_node.screens.today import TodayScreen
 
-from .conftest import ADMIN_PIN, CLERK_PIN, fixed_clock, settle, sign_in
+from .conftest import ADMIN_PIN, CLERK_PIN, IdleClock, fixed_clock, settle, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -46,16 +44,18 @@ async def test_wrong_pin_is_refused_under_the_pin_field(make_app):
 
 
 async def test_idle_window_locks_and_the_same_clerk_finds_the_form_as_left(make_app):
-    # 3 s, not 1: on a loaded CI machine the PIN check after unlocking (argon2) and the
-    # repaint can take over a second, and the window would rightly lock again before we look.
-    app = make_app(lock_after=3.0)
+    idle = IdleClock()
+    app = make_app(lock_after=300.0, idle_clock=idle)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
         await pilot.press("f3")
         await settle(pilot)
         await pilot.press(*"zdsh", "enter", *"王秀英")
-        await asyncio.sleep(3.4)
-        await pilot.pause()
+        idle.advance(299.0)
+        await _tick(pilot)
+        assert isinstance(app.screen, AcceptScreen)  # one second short: still open
+        idle.advance(1.0)
+        await _tick(pilot)
         assert isinstance(app.screen, SignInScreen)
         await pilot.press("f3")  # nothing opens while locked
         assert isinstance(app.screen, SignInScreen)
@@ -63,6 +63,49 @@ async def test_idle_window_locks_and_the_same_clerk_finds_the_form_as_left(make_
         await settle(pilot)
         assert isinstance(app.screen, AcceptScreen)
         assert app.screen.query_one("#name", Input).value == "王秀英"
+        idle.advance(299.0)  # signing in again starts the idle time afresh
+        await _tick(pilot)
+        assert isinstance(app.screen, AcceptScreen)
+
+
+async def test_idle_time_starts_again_when_the_clerk_types(make_app):
+    idle = IdleClock()
+    app = make_app(lock_after=300.0, idle_clock=idle)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        idle.advance(200.0)
+        await pilot.press(*"zdsh")
+        idle.advance(200.0)
+        await _tick(pilot)
+        assert isinstance(app.screen, AcceptScreen)  # 200 s since the last key
+        idle.advance(100.0)
+        await _tick(pilot)
+        assert isinstance(app.screen, SignInScreen)
+
+
+async def test_window_timer_locks_the_window_once_the_idle_clock_passes_lock_after(make_app):
+    idle = IdleClock()
+    app = make_app(lock_after=0.2, idle_clock=idle)  # the window checks every 0.1 s
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, TodayScreen)  # no time passed on the idle clock
+        idle.advance(0.2)
+        # Waits for the window's own timer, however slow the machine: only a timer that never
+        # fires fails this (after a minute).
+        for _ in range(600):
+            if isinstance(app.screen, SignInScreen):
+                break
+            await pilot.pause(0.1)
+        assert isinstance(app.screen, SignInScreen)
+
+
+async def _tick(pilot) -> None:
+    """What the window's idle timer does on each tick, then the repaint."""
+    pilot.app.lock_if_idle()
+    await pilot.pause()
 
 
 async def test_admin_adds_a_clerk_who_can_then_sign_in(make_app, node_home):
