@@ -59,11 +59,16 @@ def compliance(
         RollupsMissing: the rollups do not cover every case (run `rebuild_rollups`).
     """
     if since > until or silent_days < 1:
-        raise HubError(f"bad period {since}..{until} or silent days {silent_days}")
+        raise HubError(
+            f"bad period {since}..{until} or silent days {silent_days}",
+            message_zh="统计期间的起始日期晚于截止日期（或失联天数小于 1）",
+        )
     if not rollups_ready(conn):
         raise RollupsMissing(
             "the compliance rollups do not cover every case on this hub",
             hint="run `central-hub compliance --rebuild` once",
+            message_zh="合规统计的汇总尚未覆盖本中心的全部办件，"
+            "请中心管理员运行一次 central-hub compliance --rebuild",
         )
     scope = _Scope(scope_county, today, _node_names(conn, scope_county))
     calendar = hub_calendar(conn)

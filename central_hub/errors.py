@@ -26,15 +26,20 @@ __all__ = [
 
 
 class HubError(Exception):
-    """Base of every central_hub error; `code` goes on the wire."""
+    """Base of every central_hub error; `code` goes on the wire.
+
+    `message` is English, for logs, the wire and the command line; `message_zh`, when given,
+    is the sentence the dashboard shows a person (it never goes on the wire).
+    """
 
     code = "hub_error"
     http_status = 400
 
-    def __init__(self, message: str, *, hint: str = "") -> None:
+    def __init__(self, message: str, *, hint: str = "", message_zh: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.message_zh = message_zh
 
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "hint": self.hint}

@@ -3,7 +3,7 @@
 Ask a node to send its batches again from one (it learns it from its next feed page), accept
 a gap that can never be filled (the cursor moves past it and the held batches apply), revoke
 a node's key (its batches are refused; the signed revocation list travels down with the
-catalogs to every node and USB folder). The audit log keeps every action.
+catalogs to every node and USB folder). The audit log (audit.py) keeps every action.
 """
 
 from __future__ import annotations
@@ -14,20 +14,42 @@ import sqlalchemy as sa
 
 from sync_protocol import BatchHeader, SignedDocument, format_timestamp, sign_document
 
+from .audit import (
+    REVOKE_ACTION,
+    accept_gap_action,
+    audit_log,
+    audit_table,
+    record_audit,
+    resend_action,
+)
 from .errors import HubError
 from .home import HubHome
 from .reconcile import node_of, upsert
 from .store import cursors, held_batches, metadata, nodes
-from .tables import Column, Table
 
 __all__ = [
+    "MAX_BATCH_SEQ",
+    "NodeActionRefused",
     "accept_gap",
+    "audit_log",
     "audit_table",
     "request_resend",
     "resend_instruction",
     "revocation_list",
     "revoke_node",
 ]
+
+MAX_BATCH_SEQ = 2**31 - 1
+"""The largest batch seq every store keeps (PostgreSQL's INTEGER; a node cuts a few a day)."""
+MAX_REASON_LENGTH = 500
+
+
+class NodeActionRefused(HubError):
+    """An admin action refused before anything changed: no reason, a bad seq, no gap."""
+
+    code = "node_action_refused"
+    http_status = 422
+
 
 resend_requests = sa.Table(
     "resend_requests",
@@ -37,18 +59,6 @@ resend_requests = sa.Table(
     sa.Column("requested_at", sa.String, nullable=False),
     sa.Column("requested_by", sa.String, nullable=False),
     sa.Column("delivered_at", sa.String),
-)
-
-audit_log = sa.Table(
-    "audit_log",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.String, nullable=False),
-    sa.Column("actor", sa.String, nullable=False),
-    sa.Column("action", sa.String, nullable=False),
-    sa.Column("node_id", sa.String, nullable=False),
-    sa.Column("center_code", sa.String, nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
 )
 
 
@@ -75,30 +85,54 @@ def resend_instruction(home: HubHome, node_id: str) -> int:
 
 
 def _audit(conn: sa.Connection, actor: str, action: str, node: sa.Row, reason: str) -> None:
-    conn.execute(
-        audit_log.insert().values(
-            at=_now(),
-            actor=actor,
-            action=action,
-            node_id=node.node_id,
-            center_code=node.center_code,
-            reason=reason,
-        )
+    record_audit(
+        conn,
+        actor=actor,
+        action=action,
+        node_id=node.node_id,
+        center_code=node.center_code,
+        reason=reason,
     )
 
 
 def _require_reason(reason: str) -> str:
-    if not reason.strip():
-        raise HubError("a written reason is required; it is kept in the audit log")
-    return reason.strip()
+    """The reason, trimmed: some text, not over MAX_REASON_LENGTH, no control characters
+    (PostgreSQL cannot store a NUL, and a line break would split the audit's one line)."""
+    why = reason.strip()
+    if not why:
+        raise NodeActionRefused(
+            "a written reason is required; it is kept in the audit log",
+            message_zh="请写明理由（理由记入操作审计）",
+        )
+    if len(why) > MAX_REASON_LENGTH:
+        raise NodeActionRefused(
+            f"the reason has {len(why)} characters; at most {MAX_REASON_LENGTH} are kept",
+            message_zh=f"理由最多 {MAX_REASON_LENGTH} 字（现有 {len(why)} 字）",
+        )
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in why):
+        raise NodeActionRefused(
+            "the reason holds a control character (a line break, a tab, a NUL …)",
+            message_zh="理由中不能有换行、制表符等控制字符，请写成一行文字",
+        )
+    return why
 
 
 def request_resend(
     home: HubHome, node_id: str, *, from_batch_seq: int, actor: str, reason: str, county=None
 ) -> None:
-    """Asks `node_id` to send its batches again from `from_batch_seq` (its next feed page)."""
-    if from_batch_seq < 1:
-        raise HubError("the batch seq to resend from must be 1 or more")
+    """Asks `node_id` to send its batches again from `from_batch_seq` (its next feed page).
+
+    Raises:
+        NodeActionRefused: a seq out of range, or no reason (or a bad one).
+        HubError: no such node (in that county).
+    """
+    if not 1 <= from_batch_seq <= MAX_BATCH_SEQ:
+        raise NodeActionRefused(
+            f"the batch seq to resend from must be between 1 and {MAX_BATCH_SEQ}, "
+            f"not {from_batch_seq}",
+            message_zh=f"起始批次须为 1 到 {MAX_BATCH_SEQ} 之间的整数",
+        )
+    why = _require_reason(reason)
     with home.engine.begin() as conn:
         node = node_of(conn, node_id, county)
         upsert(
@@ -112,7 +146,7 @@ def request_resend(
                 "delivered_at": None,
             },
         )
-        _audit(conn, actor, f"resend from batch {from_batch_seq}", node, _require_reason(reason))
+        _audit(conn, actor, resend_action(from_batch_seq), node, why)
 
 
 def accept_gap(
@@ -122,7 +156,8 @@ def accept_gap(
     gap (audited with the reason) and the held batches apply.
 
     Raises:
-        HubError: no reason, or no gap (nothing held for the node).
+        NodeActionRefused: no reason (or a bad one), or no gap (nothing held for the node).
+        HubError: no such node (in that county).
     """
     from .ingest import Ingestor
 
@@ -136,7 +171,10 @@ def accept_gap(
             .limit(1)
         ).first()
         if first_held is None:
-            raise HubError(f"node {node_id} has no gap: no batch is held behind a missing one")
+            raise NodeActionRefused(
+                f"node {node_id} has no gap: no batch is held behind a missing one",
+                message_zh=f"终端 {node_id} 没有缺号：没有批次在等待缺失的批次，无需确认",
+            )
         cursor = conn.execute(sa.select(cursors).where(cursors.c.node_id == node_id)).first()
         missing_from = cursor.next_batch_seq if cursor else 1
         header = _header(first_held.header)
@@ -147,8 +185,8 @@ def accept_gap(
             "last_contact_at": _now(),
         }
         upsert(conn, cursors, {"node_id": node_id}, values)
-        gap = f"batches {missing_from}..{first_held.batch_seq - 1}"
-        _audit(conn, actor, f"accept gap: {gap}", node, why)
+        action = accept_gap_action(missing_from, first_held.batch_seq - 1)
+        _audit(conn, actor, action, node, why)
     Ingestor(home).drain(node_id)
     return {"skipped_batches": first_held.batch_seq - missing_from}
 
@@ -168,7 +206,7 @@ def revoke_node(
         node = node_of(conn, node_id, county)
         if node.revoked_at is None:
             conn.execute(nodes.update().where(nodes.c.node_id == node_id).values(revoked_at=_now()))
-        _audit(conn, actor, "revoke", node, why)
+        _audit(conn, actor, REVOKE_ACTION, node, why)
 
 
 def revocation_list(home: HubHome) -> SignedDocument:
@@ -188,26 +226,3 @@ def revocation_list(home: HubHome) -> SignedDocument:
         "issued_at": _now(),
     }
     return sign_document("revocations", body, home.signing)
-
-
-def audit_table(home: HubHome, *, county: str | None = None) -> Table:
-    """Every admin action on nodes, newest first, with who and why."""
-    query = sa.select(audit_log).order_by(audit_log.c.id.desc())
-    if county:
-        query = query.where(audit_log.c.center_code.startswith(county))
-    with home.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-    return Table(
-        "audit_log",
-        "操作审计",
-        "Audit log",
-        (
-            Column("at", "时间", "At", "datetime"),
-            Column("actor", "操作人", "Actor"),
-            Column("action", "操作", "Action"),
-            Column("center_code", "中心代码", "Center"),
-            Column("node_id", "节点", "Node"),
-            Column("reason", "理由", "Reason"),
-        ),
-        rows,
-    )

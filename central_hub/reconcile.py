@@ -108,7 +108,10 @@ def record_report(home: HubHome, request: FeedRequest, *, transport: str) -> Non
 def node_of(conn: sa.Connection, node_id: str, county: str | None) -> sa.Row:
     row = conn.execute(sa.select(nodes).where(nodes.c.node_id == node_id)).first()
     if row is None or (county and not row.center_code.startswith(county)):
-        raise HubError(f"no node {node_id} here" + (f" in county {county}" if county else ""))
+        raise HubError(
+            f"no node {node_id} here" + (f" in county {county}" if county else ""),
+            message_zh=f"没有终端 {node_id}" + (f"（在 {county} 县）" if county else ""),
+        )
     return row
 
 
