@@ -116,7 +116,7 @@ def _take_statement(
     """Takes one signed statement from the stick; a bad one is reported, not fatal."""
     try:
         accept(home, json.loads(path.read_bytes()))
-    except (ValueError, ProtocolError, HubError) as exc:
+    except (ValueError, RecursionError, ProtocolError, HubError) as exc:
         summary.rejected += 1
         summary.reasons.append(f"{path.parent.name}/{path.name}: {exc}")
         return False
@@ -150,7 +150,7 @@ def _answer_feed_request(home: HubHome, folder: Path, path: Path, summary: Impor
     try:
         request = SignedDocument.from_dict(json.loads(path.read_bytes()))
         page, blob = answer_feed_request(home, request, transport="usb")
-    except (ValueError, ProtocolError, HubError) as exc:
+    except (ValueError, RecursionError, ProtocolError, HubError) as exc:
         summary.rejected += 1
         summary.reasons.append(f"{path.parent.name}/{path.name}: {exc}")
         return

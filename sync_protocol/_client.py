@@ -7,6 +7,9 @@ failures and on 429/502/503/504, honouring the hub's Retry-After.
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -70,6 +73,7 @@ class HubClient:
         attempts: tries per call before giving up (1 = no retry).
         software: what a node runs, e.g. "township-node/0.1.0", sent with every request.
         backoff: first back-off delay in seconds; doubles up to `max_backoff`.
+        sleep: waits the given seconds between attempts (tests pass one that only records).
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class HubClient:
         backoff: float = 0.5,
         max_backoff: float = 30.0,
         software: str = "",
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         # A node names its version ("township-node/0.1.0") so that a hub can tell it, in plain
@@ -95,6 +100,7 @@ class HubClient:
             wait=_WaitHonouringRetryAfter(backoff, max_backoff),
             retry=retry_if_exception(_is_retryable),
             reraise=True,
+            sleep=sleep,
         )
 
     def __enter__(self) -> HubClient:
@@ -108,20 +114,20 @@ class HubClient:
 
     def hub_info(self) -> SignedDocument:
         """Fetches the hub's self-signed description (ids and public keys)."""
-        return SignedDocument.from_dict(_require(self._call("GET", "/v1/hub"), "hub")[0])
+        return SignedDocument.from_dict(self._call("GET", "/v1/hub").require("hub")[0])
 
     def enroll(self, request: dict[str, Any]) -> dict[str, Any]:
         """Sends an `enrollment_request`; returns the hub's signed info and its proof."""
         answer = self._call("POST", "/v1/enroll", json=request)
-        _require(answer, "hub", "proof")
-        return answer
+        answer.require("hub", "proof")
+        return answer.body
 
     def submit_batch(self, blob: bytes) -> SignedDocument:
         """Sends one sealed batch; returns the hub's signed receipt (applied or held)."""
         answer = self._call(
             "POST", "/v1/batches", content=blob, headers={"Content-Type": BATCH_MEDIA_TYPE}
         )
-        return SignedDocument.from_dict(_require(answer, "receipt")[0])
+        return SignedDocument.from_dict(answer.require("receipt")[0])
 
     def upload_batch(self, blob: bytes, *, piece_size: int = 16 * 1024) -> SignedDocument:
         """Sends one sealed batch in pieces, resuming where the hub's copy ends.
@@ -131,7 +137,7 @@ class HubClient:
         Returns the signed receipt, as `submit_batch` does.
         """
         upload = f"/v1/uploads/{hashlib.sha256(blob).hexdigest()}"
-        offset = int(_require(self._call("GET", upload), "offset")[0])
+        offset = int(self._call("GET", upload).require("offset")[0])
         while True:
             end = min(len(blob), max(offset, 0) + piece_size)
             answer = self._call(
@@ -140,34 +146,34 @@ class HubClient:
                 content=blob[offset:end],
                 headers={"Content-Range": f"bytes {offset}-{end - 1}/{len(blob)}"},
             )
-            if "receipt" in answer:
-                return SignedDocument.from_dict(answer["receipt"])
-            offset = int(_require(answer, "offset")[0])
+            if "receipt" in answer.body:
+                return SignedDocument.from_dict(answer.body["receipt"])
+            offset = int(answer.require("offset")[0])
 
     def feed(self, request: SignedDocument) -> bytes:
         """Asks for the next page of this node's feed; returns the sealed page bytes."""
         answer = self._call("POST", "/v1/feed", json=request.to_dict())
-        page = _require(answer, "page")[0]
+        page = answer.require("page")[0]
         if not isinstance(page, str):
             raise HubRejected(
-                "hub answer's page is not text", remote_code="bad_response", status=200
+                "hub answer's page is not text", remote_code="bad_response", status=answer.status
             )
         return b64decode(page, what="feed page")
 
     def cursor(self, node_id: str) -> SignedDocument:
         """Asks what the hub holds of `node_id`."""
         answer = self._call("GET", f"/v1/nodes/{node_id}/cursor")
-        return SignedDocument.from_dict(_require(answer, "cursor")[0])
+        return SignedDocument.from_dict(answer.require("cursor")[0])
 
     def call_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """Any other JSON call of the hub API, with the same retry and error mapping."""
-        return self._call(method, path, **kwargs)
+        return self._call(method, path, **kwargs).body
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, method: str, path: str, **kwargs: Any) -> _Answer:
         try:
             # A copy per call: tenacity keeps per-call state, and calls may run in parallel.
             retrying = self._retrying.copy()
-            result: dict[str, Any] = retrying(self._once, method, path, **kwargs)
+            result: _Answer = retrying(self._once, method, path, **kwargs)
         except _RetryableStatus as exc:
             # Busy or failing after every retry: like no link at all, nothing was applied.
             raise HubUnreachable(
@@ -178,7 +184,7 @@ class HubClient:
             ) from exc
         return result
 
-    def _once(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _once(self, method: str, path: str, **kwargs: Any) -> _Answer:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -188,18 +194,30 @@ class HubClient:
             ) from exc
         if response.status_code in _RETRYABLE_STATUS:
             raise _RetryableStatus(response)
-        return _json_or_error(response, self.base_url)
+        return _Answer(_json_or_error(response, self.base_url), response.status_code)
 
 
-def _require(answer: dict[str, Any], *keys: str) -> list[Any]:
-    missing = [key for key in keys if key not in answer]
-    if missing:
-        raise HubRejected(
-            f"hub answer lacks {', '.join(missing)}",
-            remote_code="bad_response",
-            status=200,
-        )
-    return [answer[key] for key in keys]
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A success answer's JSON object and the status it came with (200, or 202 when held)."""
+
+    body: dict[str, Any]
+    status: int
+
+    def require(self, *keys: str) -> list[Any]:
+        """The members a success answer must carry, in order.
+
+        Raises:
+            HubRejected: `bad_response` with the answer's own status, naming what is missing.
+        """
+        missing = [key for key in keys if key not in self.body]
+        if missing:
+            raise HubRejected(
+                f"hub answer lacks {', '.join(missing)}",
+                remote_code="bad_response",
+                status=self.status,
+            )
+        return [self.body[key] for key in keys]
 
 
 def _json_or_error(response: httpx.Response, base_url: str) -> dict[str, Any]:

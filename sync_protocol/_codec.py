@@ -65,17 +65,34 @@ def _refuse_constant(text: str) -> Any:
 
 
 _decoder = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_constant)
+# An escaped UTF-16 surrogate ("\\ud800"): a pair makes one character, a lone one makes a string
+# that UTF-8 cannot hold, so canonical_json could never encode the document again.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a string escapes a lone UTF-16 surrogate") from None
 
 
 def parse_json(data: bytes | str, *, what: str) -> Any:
-    """Parses JSON from a peer, refusing floats and NaN.
+    """Parses JSON from a peer, refusing floats, NaN and lone UTF-16 surrogates.
 
     Raises:
         MalformedInput: naming `what` was being parsed.
     """
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return _decoder.decode(text)
+        if isinstance(data, bytes):
+            text = data.decode("utf-8")
+        else:
+            text = data
+            text.encode("utf-8")  # a raw lone surrogate in a str is refused like an escaped one
+        value = _decoder.decode(text)
+        if _SURROGATE_ESCAPE.search(text):  # rare: only then pay for a second look
+            _refuse_lone_surrogates(value)
+        return value
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedInput(f"{what} is not valid JSON: {exc}") from exc
     except RecursionError:

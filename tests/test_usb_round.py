@@ -80,9 +80,12 @@ def test_truncated_file_is_refused_with_its_reason_and_applies_nothing(tmp_path,
     junk = usb / "township-sync" / "to-county-513431" / "registrations" / "junk.json"
     junk.parent.mkdir(parents=True)
     junk.write_text("not json")  # a stray file is reported, and the import goes on
+    # nested past the interpreter's stack: reported like any unreadable statement
+    (junk.parent.parent / "backlog.json").write_text("[" * 200_000)
     result = run_json("central-hub", "import", str(usb), "--home", str(county.home))
-    assert (result["applied"], result["rejected"]) == (0, 2)
+    assert (result["applied"], result["rejected"]) == (0, 3)
     assert any("junk.json" in reason for reason in result["reasons"])
+    assert any("backlog.json" in reason for reason in result["reasons"])
     assert any("batch-00000001.tsb" in reason for reason in result["reasons"])
     assert run_json("central-hub", "report", "--home", str(county.home))["rows"] == []
     # The node still holds it: a fresh export carries an intact copy.

@@ -195,11 +195,6 @@ def test_b64decode_raises_malformed_input_when_text_is_not_canonical_base64url(
         b64decode(text, what="signature")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: parse_json accepts an escaped lone surrogate, which canonical_json cannot "
-    "encode again (docs/protocol.md §16)",
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -207,8 +202,18 @@ def test_b64decode_raises_malformed_input_when_text_is_not_canonical_base64url(
         b'"\\ud800"',
         # a lone low surrogate inside an event payload
         b'{"note":"\\udc00"}',
+        # a high surrogate followed by no low one
+        b'["\\uD83D x"]',
+        # a raw lone surrogate in text handed over as str
+        '"\ud800"',
     ],
 )
-def test_parse_json_refuses_text_when_it_escapes_a_lone_surrogate(text: bytes) -> None:
-    with pytest.raises(MalformedInput):
+def test_parse_json_refuses_text_when_it_escapes_a_lone_surrogate(text: bytes | str) -> None:
+    with pytest.raises(MalformedInput, match="surrogate"):
         parse_json(text, what="event")
+
+
+def test_parse_json_reads_an_escaped_surrogate_pair_as_the_one_character_it_encodes() -> None:
+    value = parse_json(b'{"note":"\\ud83d\\ude00 \\\\ud800"}', what="event")
+    assert value == {"note": "\U0001f600 \\ud800"}
+    assert parse_json(canonical_json(value), what="event") == value
