@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import sqlite3
 import time
 from collections import Counter
 
+import httpx
 import pytest
 
 from tests.campaign import Kind, build_chain, run_once
@@ -88,9 +90,19 @@ def test_county_keeps_forwarding_after_its_disk_filled_during_a_forwarding_round
     pid = network.county.process.pid
     resource.prlimit(pid, resource.RLIMIT_FSIZE, (1, resource.RLIM_INFINITY))  # disk full
     hubs.append(start_hub(prefecture.home, port=prefecture.port))
-    time.sleep(1.0)  # five rounds reach the prefecture and fail on the county's own store
+    # Each round asks the prefecture for its catalog, then fails writing the county's own
+    # store: wait until two rounds have asked, however long the machine takes.
+    upstream = hubs[-1]
+    _wait_for(lambda: _catalog_requests(upstream) >= 2, "two rounds under a full disk", 120.0)
     resource.prlimit(pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)
     _wait_for(lambda: _events_at(prefecture.home) == events, f"all {events} events forwarded")
+
+
+def _catalog_requests(hub) -> float:
+    """GET /v1/catalog requests a hub process has answered, from its own /metrics."""
+    metrics = httpx.get(f"{hub.url}/metrics", timeout=10).text
+    found = re.findall(r'township_hub_http_requests_total\{route="catalog",[^}]*\} (\S+)', metrics)
+    return sum(float(n) for n in found)
 
 
 def _events_at(home) -> int:
