@@ -3,6 +3,11 @@
 central-hub user add USERNAME --role R [--county CODE] [--name NAME] [--password P]
 central-hub user list
 central-hub user disable USERNAME
+central-hub user password USERNAME [--password P]
+central-hub user sign-out USERNAME
+
+Disabling an account, setting its password and signing it out each end every dashboard session
+of the account on the server, at once.
 """
 
 from __future__ import annotations
@@ -14,7 +19,17 @@ from typing import Any
 
 from .cli_common import open_from_args as _open
 from .web.errors import UserAdminError
-from .web.users import ROLE_LABELS, ROLES, User, add_user, disable_user, list_users
+from .web.sessions import end_sessions_of
+from .web.users import (
+    ROLE_LABELS,
+    ROLES,
+    User,
+    add_user,
+    disable_user,
+    find_user,
+    list_users,
+    set_password,
+)
 
 __all__ = ["add_user_commands"]
 
@@ -45,9 +60,26 @@ def add_user_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_add)
     p = users.add_parser("list", parents=[common], help="dashboard accounts")
     p.set_defaults(handler=_list)
-    p = users.add_parser("disable", parents=[common], help="lock an account out at once")
+    p = users.add_parser(
+        "disable", parents=[common], help="lock an account out at once (ends its sessions)"
+    )
     p.add_argument("username")
     p.set_defaults(handler=_disable)
+    p = users.add_parser(
+        "password", parents=[common], help="set an account's password (ends its sessions)"
+    )
+    p.add_argument("username")
+    p.add_argument(
+        "--password",
+        default="",
+        help="(asked without echo when left out; read from stdin when it is not a terminal)",
+    )
+    p.set_defaults(handler=_password)
+    p = users.add_parser(
+        "sign-out", parents=[common], help="end every dashboard session of an account"
+    )
+    p.add_argument("username")
+    p.set_defaults(handler=_sign_out)
 
 
 def _add(args: argparse.Namespace) -> dict[str, Any]:
@@ -80,6 +112,22 @@ def _list(args: argparse.Namespace) -> dict[str, Any]:
 
 def _disable(args: argparse.Namespace) -> dict[str, Any]:
     return _described(disable_user(_open(args).engine, args.username))
+
+
+def _password(args: argparse.Namespace) -> dict[str, Any]:
+    engine = _open(args).engine
+    if find_user(engine, args.username) is None:  # before asking for a password
+        raise UserAdminError(f"no user {args.username!r}", message_zh="没有这个用户")
+    user = set_password(engine, args.username, args.password or _ask_password())
+    return _described(user) | {"sessions": "ended"}
+
+
+def _sign_out(args: argparse.Namespace) -> dict[str, Any]:
+    engine = _open(args).engine
+    user = find_user(engine, args.username)
+    if user is None:
+        raise UserAdminError(f"no user {args.username!r}", message_zh="没有这个用户")
+    return _described(user) | {"sessions_ended": end_sessions_of(engine, user.username)}
 
 
 def _described(user: User) -> dict[str, Any]:

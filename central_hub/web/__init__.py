@@ -3,14 +3,15 @@ reviewer opens in a browser, with no internet and no JavaScript needed.
 
     app.py mounts it:  Mount("/dash", app=create_dashboard(hub))
 
-Sign-in with roles (users.py), one scope rule (scope.py), pages (routes.py, signin.py), one
-export route for every table (views.py), inline SVG charts (charts.py). Compliance and
-reconciliation plug in at integrations.py.
+Sign-in with roles (users.py), sessions kept on the server (sessions.py), throttled sign-in
+(throttle.py), a same-origin check on every POST (origin.py), one scope rule (scope.py), pages
+(routes.py, signin.py, account.py), one export route for every table (views.py), inline SVG
+charts (charts.py). Compliance and reconciliation plug in at integrations.py.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import DashboardError
 
@@ -22,10 +23,14 @@ if TYPE_CHECKING:
 __all__ = ["DashboardError", "create_dashboard"]
 
 
-def create_dashboard(home: HubHome) -> Starlette:
-    """The dashboard as an ASGI app for one hub home, to mount under /dash."""
+def create_dashboard(home: HubHome, **clocks: Any) -> Starlette:
+    """The dashboard as an ASGI app for one hub home, to mount under /dash.
+
+    Args:
+        clocks: `clock` (sessions) and `monotonic` (sign-in throttling), for tests.
+    """
     # Imported here: `central-hub user …` reads accounts through this package and should not
     # pay for templates and the web stack on every command.
     from .dashboard import build_dashboard
 
-    return build_dashboard(home)
+    return build_dashboard(home, **clocks)

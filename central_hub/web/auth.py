@@ -1,9 +1,11 @@
-"""Provides sign-in plumbing: the session secret, the session's user, CSRF, throttling, headers.
+"""Provides sign-in plumbing: the session secret, the session's user, CSRF, known browsers,
+form reading, headers.
 
-The session is a cookie signed with a secret the hub generates once and keeps in its home
-(keys/dashboard-secret, 0600), so sessions survive a restart and no one can mint one without
-the file. The cookie only names the user: the account is read again on every request, so a
-disabled account is locked out at once.
+The session cookie is signed with a secret the hub generates once and keeps in its home
+(keys/dashboard-secret, 0600). It carries a random session id and the CSRF token; the session
+itself is a row in the hub's store (sessions.py), read on every request with the account, so
+sign-out, a password change, a disabled account or "sign out everywhere" ends it at once,
+whatever copy of the cookie anyone kept.
 """
 
 from __future__ import annotations
@@ -11,27 +13,27 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qsl
 
-import sqlalchemy as sa
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import BadQuery, CsrfRefused, NotSignedIn, TooManyAttempts
+from .errors import BadQuery, CsrfRefused, NotSignedIn
+from .sessions import SESSION_LIFETIME, SessionStore
 from .users import User, find_user
 
 __all__ = [
     "SESSION_MAX_AGE",
+    "KnownBrowsers",
     "SecurityHeaders",
-    "SignInThrottle",
     "check_csrf",
     "csrf_token",
+    "end_session",
     "load_secret",
     "read_form",
     "signed_in_user",
@@ -39,8 +41,8 @@ __all__ = [
 ]
 
 SECRET_FILE = "keys/dashboard-secret"
-SESSION_MAX_AGE = 12 * 3600
-"""A session lasts one working day from sign-in; then the person signs in again."""
+SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())
+"""The cookie's lifetime: the server-side session's (sessions.py)."""
 MAX_FORM_BYTES = 64 * 1024
 
 
@@ -59,27 +61,43 @@ def load_secret(home_path: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-def signed_in_user(request: Request, engine: sa.Engine) -> User:
-    """The enabled account named by the session.
+def signed_in_user(request: Request, sessions: SessionStore) -> User:
+    """The enabled account of the request's live session.
 
     Raises:
-        NotSignedIn: no session, or its account is gone or disabled (the session is cleared).
+        NotSignedIn: no session, or one that was ended or has expired, or its account is gone
+            or disabled (the cookie is cleared).
     """
-    username = request.session.get("user")
-    if not username:
+    session_id = request.session.get("sid")
+    if not session_id:
+        request.session.clear()  # a cookie from before sessions were kept on the server
         raise NotSignedIn("not signed in", message_zh="请先登录")
-    user = find_user(engine, str(username))
+    username = sessions.username_of(str(session_id))
+    if username is None:
+        request.session.clear()
+        raise NotSignedIn(
+            "session ended or expired", message_zh="登录已失效（已退出或超时），请重新登录"
+        )
+    user = find_user(sessions.engine, username)
     if user is None or user.disabled:
         request.session.clear()
         raise NotSignedIn("account disabled", message_zh="账号已停用，请联系管理员")
     return user
 
 
-def start_session(request: Request, user: User) -> None:
+def start_session(request: Request, user: User, sessions: SessionStore) -> None:
     """A fresh session for a person who just signed in, with a fresh CSRF token."""
     request.session.clear()
-    request.session["user"] = user.username
+    request.session["sid"] = sessions.open(user.username)
     request.session["csrf"] = secrets.token_urlsafe(24)
+
+
+def end_session(request: Request, sessions: SessionStore) -> None:
+    """Ends this browser's session on the server and clears its cookie."""
+    session_id = request.session.get("sid")
+    if session_id:
+        sessions.end(str(session_id))
+    request.session.clear()
 
 
 def csrf_token(request: Request) -> str:
@@ -113,40 +131,41 @@ async def read_form(request: Request) -> dict[str, str]:
     return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
-@dataclass
-class SignInThrottle:
-    """Refuses sign-in for a name or an address after too many failures in a window.
+class KnownBrowsers:
+    """A signed cookie naming the accounts that signed in from this browser before.
 
-    Kept in the hub process: a restart forgives, which is acceptable for a LAN service whose
-    passwords are argon2id-hashed (each guess costs the attacker a hash either way).
+    Sign-in throttling by name (throttle.py) does not hold back such a browser, so someone
+    guessing a name elsewhere cannot keep its owner out. The cookie is no session: it opens
+    nothing, and forging one needs the hub's secret.
     """
 
-    max_failures: int = 5
-    window_seconds: float = 15 * 60
-    clock: Callable[[], float] = time.monotonic
-    _failures: dict[str, list[float]] = field(default_factory=dict)
+    COOKIE = "hub_dashboard_browser"
+    MAX_AGE = 180 * 24 * 3600
+    MAX_NAMES = 8
 
-    def check(self, *keys: str) -> None:
-        """Raises TooManyAttempts while any key (a name, an address) is locked out."""
-        now = self.clock()
-        for key in keys:
-            recent = [t for t in self._failures.get(key, []) if now - t < self.window_seconds]
-            self._failures[key] = recent
-            if len(recent) >= self.max_failures:
-                minutes = max(1, round((self.window_seconds - (now - recent[0])) / 60))
-                raise TooManyAttempts(
-                    f"too many failed sign-ins for {key!r}",
-                    message_zh=f"登录失败次数过多，请 {minutes} 分钟后再试",
-                )
+    def __init__(self, secret: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="dashboard-known-browser")
 
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
-        for key in keys:
-            self._failures.setdefault(key, []).append(now)
+    def names(self, request: Request) -> list[str]:
+        raw = request.cookies.get(self.COOKIE, "")
+        if not raw:
+            return []
+        try:
+            names = self._serializer.loads(raw, max_age=self.MAX_AGE)
+        except BadSignature:
+            return []
+        return [str(n) for n in names] if isinstance(names, list) else []
 
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
+    def remember(self, request: Request, response: Response, username: str) -> None:
+        names = [username, *(n for n in self.names(request) if n != username)]
+        response.set_cookie(
+            self.COOKIE,
+            self._serializer.dumps(names[: self.MAX_NAMES]),
+            max_age=self.MAX_AGE,
+            path=str(request.scope.get("root_path", "")) or "/",
+            httponly=True,
+            samesite="lax",
+        )
 
 
 class SecurityHeaders:

@@ -6,9 +6,12 @@
         ├── SignInRefused       wrong name or password, or a disabled account (401)
         │   └── TooManyAttempts too many failed sign-ins for a name or an address (429)
         ├── Forbidden           signed in, but the role or the county does not allow it (403)
-        ├── CsrfRefused         a form posted without this session's token (403)
+        │   ├── CsrfRefused     a form posted without this session's token (403)
+        │   └── ForeignOrigin   a state-changing request from another site's page (403)
         ├── PageNotFound        no such unit, case or table, or one outside the person's view
         ├── BadQuery            a query argument a person typed wrong, e.g. a bad date (400)
+        ├── FormInvalid         a form field a person filled in wrong: the form is shown again
+        │                       with the message, nothing changed (422)
         ├── NotConnected        an action whose back end has not landed yet (501)
         └── UserAdminError      `central-hub user …` given a bad name, role, county or password
 
@@ -25,6 +28,8 @@ __all__ = [
     "CsrfRefused",
     "DashboardError",
     "Forbidden",
+    "ForeignOrigin",
+    "FormInvalid",
     "NotConnected",
     "NotSignedIn",
     "PageNotFound",
@@ -41,8 +46,7 @@ class DashboardError(HubError):
     http_status = 400
 
     def __init__(self, message: str, *, message_zh: str = "", hint: str = "") -> None:
-        super().__init__(message, hint=hint)
-        self.message_zh = message_zh or message
+        super().__init__(message, hint=hint, message_zh=message_zh or message)
 
 
 class NotSignedIn(DashboardError):
@@ -69,6 +73,10 @@ class CsrfRefused(Forbidden):
     code = "csrf_refused"
 
 
+class ForeignOrigin(Forbidden):
+    code = "foreign_origin"
+
+
 class PageNotFound(DashboardError):
     code = "not_found"
     http_status = 404
@@ -77,6 +85,16 @@ class PageNotFound(DashboardError):
 class BadQuery(DashboardError):
     code = "bad_query"
     http_status = 400
+
+
+class FormInvalid(DashboardError):
+    code = "form_invalid"
+    http_status = 422
+
+    def __init__(self, message: str, *, message_zh: str, field: str) -> None:
+        super().__init__(message, message_zh=message_zh)
+        self.field = field
+        """The form field at fault, so the page can mark it."""
 
 
 class NotConnected(DashboardError):

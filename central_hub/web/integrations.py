@@ -94,7 +94,7 @@ def reconcile_tables(ctx: ViewContext) -> list[Table]:
 
     The first table must have a `node_id` column: the action forms are listed by it.
     """
-    from ..node_actions import audit_table
+    from ..audit import audit_table
     from ..reconcile import reconcile_table
 
     county = ctx.scope_county()
@@ -102,7 +102,7 @@ def reconcile_tables(ctx: ViewContext) -> list[Table]:
         reconcile_table(ctx.home, county=county),
         rejected_table(ctx),
         quarantine_table(ctx),
-        audit_table(ctx.home, county=county),
+        audit_table(ctx.home, county=county, chinese=True),
     ]
 
 
@@ -110,35 +110,23 @@ def perform_node_action(
     ctx: ViewContext, *, action: str, node_id: str, form: Mapping[str, str], actor: str
 ) -> str:
     """Carries out an admin action on a node already checked to be in the actor's scope;
-    returns the sentence to show. The route has checked sign-in, role, county and CSRF.
+    returns the sentence to show. The route has checked sign-in, role, county, origin and CSRF.
 
-    INTEGRATION POINT (central_hub/node_actions.py); the forms post `reason` (all three)
-    and `from_seq` (resend):
-
-        from ..node_actions import accept_gap, request_resend, revoke_node
-
-        county, reason = ctx.scope_county(), form.get("reason", "")
-        if action == "resend":
-            seq = int(form.get("from_seq", "0") or 0)
-            request_resend(ctx.home, node_id, from_batch_seq=seq, actor=actor, reason=reason,
-                           county=county)
-            return f"已要求终端 {node_id} 从第 {seq} 批起重发（下次同步时生效）"
-        if action == "accept-gap":
-            skipped = accept_gap(ctx.home, node_id, actor=actor, reason=reason, county=county)
-            return f"已确认缺号 {skipped['skipped_batches']} 批，后续批次已入库"
-        revoke_node(ctx.home, node_id, actor=actor, reason=reason, county=county)
-        return f"已吊销终端 {node_id} 的密钥"
-
-    A HubError they raise (no reason, no gap) is shown on the page with its status.
+    The forms post `reason` (all three) and `from_seq` (resend). A field filled in wrong is a
+    FormInvalid, a refusal of node_actions.py (no reason, no gap) a NodeActionRefused: both
+    carry the Chinese sentence the page shows with the form again; nothing has changed.
 
     Raises:
-        NotConnected: until node_actions.py is connected.
+        FormInvalid: `from_seq` empty, not a whole number, or out of range.
+        NodeActionRefused: no reason or a bad one, or no gap to accept.
+        NotConnected: an action this module does not know.
     """
     from ..node_actions import accept_gap, request_resend, revoke_node
+    from .forms import batch_seq_field
 
     county, reason = ctx.scope_county(), form.get("reason", "")
     if action == "resend":
-        seq = int(form.get("from_seq", "0") or 0)
+        seq = batch_seq_field(dict(form))
         request_resend(
             ctx.home, node_id, from_batch_seq=seq, actor=actor, reason=reason, county=county
         )

@@ -18,11 +18,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 import casework
 
 from ..home import HubHome
+from ..node_actions import NodeActionRefused
 from .auth import check_csrf, read_form, signed_in_user
 from .case_tables import case_tables, cases_table
 from .charts import bar_chart, coverage_bar, line_chart
 from .context import ViewContext, center_name
-from .errors import PageNotFound
+from .errors import FormInvalid, PageNotFound
 from .integrations import (
     ACTIONS,
     COMPLIANCE_CONNECTED,
@@ -36,6 +37,7 @@ from .period import parse_period
 from .queries import node_center
 from .render import Renderer, root_of
 from .scope import scope_of
+from .sessions import SessionStore
 from .unit_tables import (
     SILENT_AFTER_DAYS,
     categories_table,
@@ -56,9 +58,10 @@ _UNIT_ARGS = ("county", "center", "case")
 class Pages:
     """The dashboard's GET pages, exports and node actions for one hub."""
 
-    def __init__(self, home: HubHome, renderer: Renderer) -> None:
+    def __init__(self, home: HubHome, renderer: Renderer, *, sessions: SessionStore) -> None:
         self.home = home
         self.renderer = renderer
+        self.sessions = sessions
 
     def _context(self, request: Request, user: User, **args: str) -> ViewContext:
         return ViewContext(self.home, scope_of(user), parse_period(request.query_params), args)
@@ -76,7 +79,7 @@ class Pages:
         )
 
     def overview(self, request: Request) -> Response:
-        user = signed_in_user(request, self.home.engine)
+        user = signed_in_user(request, self.sessions)
         ctx = self._context(request, user)
         counties = counties_table(ctx)
         if len(counties.rows) == 1:  # one county in view: its page is the overview
@@ -115,7 +118,7 @@ class Pages:
         )
 
     def county(self, request: Request) -> Response:
-        user = signed_in_user(request, self.home.engine)
+        user = signed_in_user(request, self.sessions)
         ctx = self._context(request, user, county=request.path_params["code"])
         code = ctx.county()
         centers = centers_table(ctx)
@@ -145,7 +148,7 @@ class Pages:
         )
 
     def township(self, request: Request) -> Response:
-        user = signed_in_user(request, self.home.engine)
+        user = signed_in_user(request, self.sessions)
         ctx = self._context(request, user, center=request.path_params["code"])
         code = ctx.center()
         cases = cases_table(ctx, limit=CASES_ON_PAGE + 1)
@@ -167,7 +170,7 @@ class Pages:
         )
 
     def case(self, request: Request) -> Response:
-        user = signed_in_user(request, self.home.engine)
+        user = signed_in_user(request, self.sessions)
         ctx = self._context(request, user, case=request.path_params["case_id"])
         case, tables = case_tables(ctx)
         code = str(case["center_code"])
@@ -184,10 +187,23 @@ class Pages:
         )
 
     def nodes(self, request: Request) -> Response:
-        user = signed_in_user(request, self.home.engine)
+        user = signed_in_user(request, self.sessions)
         ctx = self._context(request, user, county=request.query_params.get("county", ""))
+        return self._nodes_page(request, user, ctx)
+
+    def _nodes_page(
+        self,
+        request: Request,
+        user: User,
+        ctx: ViewContext,
+        *,
+        form_error: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> HTMLResponse:
+        """The reconciliation page; after a refused action, with the form filled in as it was
+        posted and the reason it was refused."""
         tables = reconcile_tables(ctx)
-        return self._render(
+        page = self._render(
             request,
             user,
             "nodes.html",
@@ -197,10 +213,13 @@ class Pages:
             actions=ACTIONS,
             node_ids=[row["node_id"] for row in tables[0].rows] if tables else [],
             tables=tables,
+            form_error=form_error,
         )
+        page.status_code = status
+        return page
 
     def compliance(self, request: Request) -> Response:
-        user = signed_in_user(request, self.home.engine)
+        user = signed_in_user(request, self.sessions)
         ctx = self._context(request, user, county=request.query_params.get("county", ""))
         return self._render(
             request,
@@ -214,7 +233,7 @@ class Pages:
 
     def export(self, request: Request) -> Response:
         """/export/{name}.csv|xlsx|json with the page's unit arguments and period."""
-        user = signed_in_user(request, self.home.engine)
+        user = signed_in_user(request, self.sessions)
         name, _, fmt = request.path_params["filename"].rpartition(".")
         if fmt not in EXPORT_FORMATS or not name:
             raise PageNotFound(f"no export format {fmt!r}", message_zh="只能导出 CSV、XLSX 或 JSON")
@@ -232,7 +251,7 @@ class Pages:
     async def node_action(self, request: Request) -> Response:
         """POST /nodes/{node_id}/{action}: signed in, CSRF, an acting role, the node's county."""
         form = await read_form(request)
-        user = await run_in_threadpool(signed_in_user, request, self.home.engine)
+        user = await run_in_threadpool(signed_in_user, request, self.sessions)
         check_csrf(request, form)
         action, node_id = request.path_params["action"], request.path_params["node_id"]
         if action not in ACTIONS:
@@ -244,9 +263,27 @@ class Pages:
             raise PageNotFound(f"no node {node_id}", message_zh="没有这个终端")
         scope.require_action(center)
         ctx = self._context(request, user, county=center[:6])
-        message = await run_in_threadpool(
-            perform_node_action, ctx, action=action, node_id=node_id, form=form, actor=user.username
-        )
+        try:
+            message = await run_in_threadpool(
+                perform_node_action,
+                ctx,
+                action=action,
+                node_id=node_id,
+                form=form,
+                actor=user.username,
+            )
+        except (FormInvalid, NodeActionRefused) as exc:
+            refused = {
+                "node_id": node_id,
+                "action": action,
+                "message": exc.message_zh,
+                "field": exc.field if isinstance(exc, FormInvalid) else "",
+                "from_seq": form.get("from_seq", "")[:100],
+                "reason": form.get("reason", "")[:1000],
+            }
+            return await run_in_threadpool(
+                self._nodes_page, request, user, ctx, form_error=refused, status=exc.http_status
+            )
         return self._render(
             request,
             user,

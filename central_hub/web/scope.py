@@ -23,7 +23,7 @@ class Scope:
     counties: frozenset[str] | None
     """County codes the person may see; None for the whole prefecture."""
     can_act: bool
-    """May post actions (resend, accept a gap, revoke); never a viewer."""
+    """May post actions (resend, accept a gap, revoke): a county admin only."""
     sees_identity: bool
     """Sees ID numbers and phones in full on the case page (never in lists or for viewers)."""
 
@@ -43,9 +43,12 @@ class Scope:
             )
 
     def require_can_act(self) -> None:
-        """Raises Forbidden for a viewer, whatever the unit."""
+        """Raises Forbidden for a reviewer or a viewer, whatever the unit."""
         if not self.can_act:
-            raise Forbidden("a viewer cannot act", message_zh="只读账号不能执行操作")
+            raise Forbidden(
+                "only a county admin acts on nodes",
+                message_zh="只有县级管理员可以对本县终端执行操作；州级审阅和只读账号只能查看",
+            )
 
     def require_action(self, code: str) -> None:
         """Raises Forbidden unless the person may act on a unit in that county."""
@@ -54,10 +57,15 @@ class Scope:
 
 
 def scope_of(user: User) -> Scope:
-    """The one rule: prefecture sees all; a county admin and a county viewer see one county."""
+    """The one rule: the prefecture reviewer sees all and acts on nothing; a county admin sees
+    and acts on one county; a viewer sees one county (or all) and acts on nothing.
+
+    Acting on a node (resend, accept a gap, revoke) is the county's work: the county enrolled
+    the node and knows the center behind it. The prefecture reviews (docs/security.md §6).
+    """
     counties = None if user.county_code is None else frozenset({user.county_code})
     if user.role == "prefecture":
-        return Scope(None, can_act=True, sees_identity=True)
+        return Scope(None, can_act=False, sees_identity=True)
     if user.role == "county_admin":
         return Scope(counties, can_act=True, sees_identity=True)
     return Scope(counties, can_act=False, sees_identity=False)

@@ -21,6 +21,7 @@ from sync_protocol import format_timestamp
 
 from ..store import metadata
 from .errors import UserAdminError
+from .sessions import end_sessions_of, ensure_sessions_table
 
 __all__ = [
     "ROLES",
@@ -32,6 +33,8 @@ __all__ = [
     "ensure_users_table",
     "find_user",
     "list_users",
+    "password_matches",
+    "set_password",
     "users",
 ]
 
@@ -42,6 +45,8 @@ ROLE_LABELS = {
 }
 ROLES = tuple(ROLE_LABELS)
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+"""Longer is refused, not hashed: a megabyte "password" would only cost the hub time."""
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
 
 users = sa.Table(
@@ -86,6 +91,7 @@ class User:
 
 def ensure_users_table(engine: sa.Engine) -> None:
     users.create(engine, checkfirst=True)
+    ensure_sessions_table(engine)
 
 
 def add_user(
@@ -112,11 +118,7 @@ def add_user(
             message_zh="用户名须为 2-32 位小写字母、数字或 . _ -",
         )
     county = _checked_county(role, county_code, hub_tier=hub_tier, hub_org_code=hub_org_code)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserAdminError(
-            f"password must have at least {MIN_PASSWORD_LENGTH} characters",
-            message_zh=f"密码至少 {MIN_PASSWORD_LENGTH} 位",
-        )
+    _check_new_password(password)
     user = User(username, display_name.strip() or username, role, county)
     with engine.begin() as conn:
         if conn.execute(sa.select(users.c.username).where(users.c.username == username)).first():
@@ -133,6 +135,24 @@ def add_user(
             )
         )
     return user
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserAdminError(
+            f"password must have at least {MIN_PASSWORD_LENGTH} characters",
+            message_zh=f"密码至少 {MIN_PASSWORD_LENGTH} 位",
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserAdminError(
+            f"password must have at most {MAX_PASSWORD_LENGTH} characters",
+            message_zh=f"密码最多 {MAX_PASSWORD_LENGTH} 位",
+        )
+    if any(ord(c) < 32 or ord(c) == 0x7F for c in password):
+        raise UserAdminError(
+            "password must not hold control characters (a line break, a tab, a NUL …)",
+            message_zh="密码中不能有换行、制表符等控制字符",
+        )
 
 
 def _checked_county(
@@ -174,7 +194,8 @@ def find_user(engine: sa.Engine, username: str) -> User | None:
 
 
 def disable_user(engine: sa.Engine, username: str) -> User:
-    """Disables an account; its open sessions stop working at their next request.
+    """Disables an account and ends its sessions: a browser signed in as it is signed out at
+    its next request.
 
     Raises:
         UserAdminError: no such user.
@@ -185,19 +206,51 @@ def disable_user(engine: sa.Engine, username: str) -> User:
         )
         if done.rowcount != 1:
             raise UserAdminError(f"no user {username!r}", message_zh="没有这个用户")
+    end_sessions_of(engine, username)
     found = find_user(engine, username)
     assert found is not None
     return found
 
 
+def set_password(engine: sa.Engine, username: str, password: str) -> User:
+    """Gives an account a new password and ends every session of it (whoever knew the old
+    password may have signed in with it).
+
+    Raises:
+        UserAdminError: no such user, or a password too short, too long or with control
+            characters.
+    """
+    _check_new_password(password)
+    with engine.begin() as conn:
+        done = conn.execute(
+            users.update()
+            .where(users.c.username == username)
+            .values(password_hash=_hasher.hash(password))
+        )
+        if done.rowcount != 1:
+            raise UserAdminError(f"no user {username!r}", message_zh="没有这个用户")
+    end_sessions_of(engine, username)
+    found = find_user(engine, username)
+    assert found is not None
+    return found
+
+
+def password_matches(engine: sa.Engine, username: str, password: str) -> bool:
+    """Whether `password` is the account's (for a change of password; no sign-in recorded)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    return _verified(row.password_hash if row else _dummy_hash(), password) and row is not None
+
+
 def authenticate(engine: sa.Engine, username: str, password: str) -> User | None:
     """The account when the name and password match an enabled account, else None."""
     username = username.strip().lower()
+    if not _USERNAME.fullmatch(username) or len(password) > MAX_PASSWORD_LENGTH:
+        _verified(_dummy_hash(), password[:MAX_PASSWORD_LENGTH])  # costs what a real check does
+        return None
     with engine.connect() as conn:
         row = conn.execute(sa.select(users).where(users.c.username == username)).first()
-    try:
-        _hasher.verify(row.password_hash if row else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
+    if not _verified(row.password_hash if row else _dummy_hash(), password):
         return None
     if row is None or row.disabled:
         return None
@@ -207,6 +260,13 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> User | None
             values["password_hash"] = _hasher.hash(password)
         conn.execute(users.update().where(users.c.username == username).values(**values))
     return _user(row)
+
+
+def _verified(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def _user(row: sa.Row[tuple[object, ...]]) -> User:

@@ -3,10 +3,12 @@ synced from real node homes through the hub's own ingest, with one account per r
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from central_hub.ingest import Ingestor
 from central_hub.web import create_dashboard
 from central_hub.web.users import add_user
 from sync_protocol import SignedDocument, enrollment_request, seal_batch
+from tests.conftest import HubProcess, start_hub
 from tests.factories import APPLICANTS, items_by_category
 from tests.pairs import Clock
 from township_node.casebook import CaseBook
@@ -108,6 +111,50 @@ def complete_every_step(book: CaseBook, case_no: str) -> None:
         clerk_id="clerk-1",
         payload={"result_code": "granted", "result_label": "准予许可"},
     )
+
+
+@dataclass
+class ServedCounty:
+    """A county hub served as a real `central-hub serve` process, with one synced township."""
+
+    hub: HubProcess
+    node_id: str
+    cases: dict[str, str]
+    """case_no -> case_id"""
+
+    @contextlib.contextmanager
+    def signed_in(
+        self, username: str = "zj-admin", password: str = PASSWORD, **options: Any
+    ) -> Iterator[httpx.Client]:
+        """A client with its own cookie jar, signed in through the form over real HTTP."""
+        with httpx.Client(base_url=self.hub.url, timeout=30, **options) as client:
+            answer = sign_in(client, username, password)
+            assert answer.status_code == 303, (username, answer.status_code)
+            yield client
+
+
+def sign_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
+    """Posts the sign-in form as a person would; returns the hub's answer."""
+    token = csrf_of(client.get("/dash/login").text)
+    return client.post(
+        "/dash/login", data={"username": username, "password": password, "csrf": token}
+    )
+
+
+COUNTY_ACCOUNTS = {"zj-admin": "county_admin", "zj-viewer": "viewer"}
+
+
+def serve_county(root: Path, *, accounts: dict[str, str] = COUNTY_ACCOUNTS) -> ServedCounty:
+    """昭觉县's hub with 新城镇's node synced (3 cases) and the accounts, then served."""
+    home = init_hub(root / "county", tier="county", org_code=ZHAOJUE, name="昭觉县政务服务中心")
+    node_id, cases = sync_township(home, root, ZHAOJUE_TOWNSHIP, 3)
+    for username, role in accounts.items():
+        add_user(
+            home.engine, username, role=role, county_code=ZHAOJUE, password=PASSWORD,
+            hub_tier="county", hub_org_code=ZHAOJUE,
+        )  # fmt: skip
+    home.close()
+    return ServedCounty(start_hub(root / "county"), node_id, cases)
 
 
 @pytest.fixture(scope="module")

@@ -16,18 +16,23 @@ from central_hub.web.users import User
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def test_scope_rule_by_role():
+def test_scope_rule_by_role_lets_only_a_county_admin_act_in_its_county():
     prefecture = scope_of(User("p", "p", "prefecture", None))
     admin = scope_of(User("a", "a", "county_admin", "513431"))
     viewer = scope_of(User("v", "v", "viewer", None))
-    assert prefecture.covers("513401001") and prefecture.can_act
-    assert admin.covers("513431100") and admin.covers("513431")
+    assert prefecture.covers("513401001") and prefecture.sees_identity
+    assert not prefecture.can_act  # the prefecture reviews; the county acts
+    assert admin.covers("513431100") and admin.covers("513431") and admin.can_act
     assert not admin.covers("513401001")
     assert viewer.covers("513401001") and not viewer.can_act and not viewer.sees_identity
     with pytest.raises(Forbidden):
         admin.require("513401")
-    with pytest.raises(Forbidden, match="viewer cannot act"):
-        viewer.require_action("513431100")
+    with pytest.raises(Forbidden):
+        admin.require_action("513401001")
+    admin.require_action("513431100")
+    for reviewer in (prefecture, viewer):
+        with pytest.raises(Forbidden, match="only a county admin acts"):
+            reviewer.require_action("513431100")
 
 
 def test_masks_keep_only_the_ends():
