@@ -59,17 +59,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="central-hub", description="County or prefecture hub.")
-    parser.set_defaults(handler=lambda _a: parser.print_help(), json=False)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+def _add_global_options(options: argparse.ArgumentParser, *, typed_only: bool) -> None:
+    """--home and --json, taken before the command or after it.
+
+    `central-hub --home DIR init` is how git, docker and kubectl users type it. The program's
+    parser holds the defaults; each command's copy sets an option only when it is typed
+    (SUPPRESS), so a command never overwrites the value typed before it.
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if typed_only else value
+
+    options.add_argument(
         "--home",
         type=Path,
-        default=os.environ.get("CENTRAL_HUB_HOME"),
+        default=default(os.environ.get("CENTRAL_HUB_HOME")),
         help="hub home folder (default: $CENTRAL_HUB_HOME)",
     )
-    common.add_argument("--json", action="store_true", help="print one JSON object")
+    options.add_argument(
+        "--json", action="store_true", default=default(False), help="print one JSON object"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="central-hub", description="County or prefecture hub.")
+    parser.set_defaults(handler=lambda _a: parser.print_help())
+    common = argparse.ArgumentParser(add_help=False)
+    _add_global_options(parser, typed_only=False)
+    _add_global_options(common, typed_only=True)
     sub = parser.add_subparsers(title="commands")
 
     p = sub.add_parser("init", parents=[common], help="create a hub home")

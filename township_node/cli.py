@@ -58,29 +58,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _add_global_options(options: argparse.ArgumentParser, *, typed_only: bool) -> None:
+    """--home, --json and --clerk, taken before the command or after it.
+
+    `township-node --home DIR init` is how git, docker and kubectl users type it. The
+    program's parser holds the defaults; each command's copy sets an option only when it is
+    typed (SUPPRESS), so a command never overwrites the value typed before it.
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if typed_only else value
+
+    options.add_argument(
+        "--home",
+        type=Path,
+        default=default(os.environ.get("TOWNSHIP_NODE_HOME")),
+        help="node home folder (default: $TOWNSHIP_NODE_HOME)",
+    )
+    options.add_argument(
+        "--json", action="store_true", default=default(False), help="print one JSON object"
+    )
+    options.add_argument(
+        "--clerk",
+        default=default(os.environ.get("TOWNSHIP_NODE_CLERK", "admin")),
+        help="clerk id recorded on events (default: admin)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="township-node", description="Township service node.")
     # No command opens the clerk's window (issue 4).
-    parser.set_defaults(handler=_tui, json=False)
-    parser.add_argument(
-        "--home",
-        type=Path,
-        default=os.environ.get("TOWNSHIP_NODE_HOME"),
-        help="node home folder for the window (default: $TOWNSHIP_NODE_HOME)",
-    )
+    parser.set_defaults(handler=_tui)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--home",
-        type=Path,
-        default=os.environ.get("TOWNSHIP_NODE_HOME"),
-        help="node home folder (default: $TOWNSHIP_NODE_HOME)",
-    )
-    common.add_argument("--json", action="store_true", help="print one JSON object")
-    common.add_argument(
-        "--clerk",
-        default=os.environ.get("TOWNSHIP_NODE_CLERK", "admin"),
-        help="clerk id recorded on events (default: admin)",
-    )
+    _add_global_options(parser, typed_only=False)
+    _add_global_options(common, typed_only=True)
     sub = parser.add_subparsers(title="commands")
 
     p = sub.add_parser("init", parents=[common], help="create a node home for a center")

@@ -104,3 +104,26 @@ def test_link_from_a_prefecture_is_refused(tmp_path, capsys):
         == 2
     )
     assert "only a county hub" in capsys.readouterr().err
+
+
+def test_home_and_json_are_taken_before_the_command_as_after_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CENTRAL_HUB_HOME", raising=False)
+    init = ["init", "--tier", "county", "--org-code", "513431", "--name", "昭觉县政务服务中心"]
+    assert main(["--home", str(tmp_path / "hub"), "--json", *init]) == 0
+    assert json.loads(capsys.readouterr().out)["org_code"] == "513431"
+    before = ["--home", str(tmp_path / "hub"), "--json", "user", "list"]
+    after = ["user", "list", "--home", str(tmp_path / "hub"), "--json"]
+    mixed = ["--json", "user", "list", "--home", str(tmp_path / "hub")]
+    answers = []
+    for argv in (before, after, mixed):
+        assert main(argv) == 0, argv
+        answers.append(json.loads(capsys.readouterr().out))
+    assert answers[0] == answers[1] == answers[2]
+
+
+def test_home_typed_after_the_command_wins_over_the_environment(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CENTRAL_HUB_HOME", str(tmp_path / "elsewhere"))
+    init = ["init", "--tier", "county", "--org-code", "513431", "--name", "昭觉县政务服务中心"]
+    assert main([*init, "--home", str(tmp_path / "hub"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["home"] == str(tmp_path / "hub")
+    assert not (tmp_path / "elsewhere").exists()

@@ -119,3 +119,19 @@ def test_show_gives_a_fresh_case_a_green_light_and_a_due_date(home, capsys):
     _, shown, _ = _run(capsys, "case", "show", accepted["case_no"])
     assert shown["light"] == "green"
     assert shown["due_date"] > shown["accepted_at"][:10]
+
+
+def test_home_json_and_clerk_are_taken_before_the_command_as_after_it(tmp_path, capsys):
+    node = str(tmp_path / "other-node")
+    init = ["init", "--center", "513431100", "--name", "新城镇便民服务中心"]
+    assert main(["--home", node, "--json", *init]) == 0
+    assert json.loads(capsys.readouterr().out)
+    answers = []
+    for argv in (
+        ["--home", node, "--json", "catalog", "list"],
+        ["catalog", "list", "--home", node, "--json"],
+        ["--json", "--clerk", "clerk-1", "catalog", "list", "--home", node],
+    ):
+        assert main(argv) == 0, argv
+        answers.append(json.loads(capsys.readouterr().out))
+    assert answers[0] == answers[1] == answers[2]
