@@ -25,7 +25,7 @@ from .auth import csrf_token
 from .scope import scope_of
 from .users import User
 
-__all__ = ["STATIC_DIR", "Renderer", "china_time", "root_of", "unit_href"]
+__all__ = ["STATIC_DIR", "Renderer", "cell_class", "china_time", "root_of", "unit_href"]
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -41,6 +41,14 @@ def china_time(value: Any) -> str:
         return str(value)
     at = parse_timestamp(str(value)).astimezone(casework.CHINA_TZ)
     return at.strftime("%Y-%m-%d %H:%M")
+
+
+def cell_class(column: Column) -> str:
+    """How a cell is laid out: figures right-aligned and times kept on one line ("num",
+    "when"); text ("text") may wrap, so a wide table fits an office screen."""
+    if column.kind in _NUMERIC:
+        return "num"
+    return "when" if column.kind in ("date", "datetime") else "text"
 
 
 def unit_href(root: str, row_key: str, value: Any) -> str:
@@ -70,7 +78,7 @@ class Renderer:
         env.filters["china_time"] = china_time
         env.globals["cell"] = self.cell
         env.globals["cell_href"] = self.cell_href
-        env.globals["is_numeric"] = lambda column: column.kind in _NUMERIC
+        env.globals["cell_class"] = cell_class
         env.globals["export_href"] = self.export_href
 
     @staticmethod
