@@ -7,10 +7,10 @@ from dataclasses import replace
 from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ..session import Session, session_of
 from ..texts import Texts
+from ..widgets.key_footer import KeyFooter
 from ..widgets.status_bar import StatusBar
 
 __all__ = ["InSession", "WindowScreen", "localize_bindings", "session_of"]
@@ -48,7 +48,7 @@ class WindowScreen(InSession, Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
