@@ -1,7 +1,8 @@
 """Provides page rendering: the Jinja2 templates, and how a Table's cells and links are shown.
 
-Times are stored and exported as UTC wire text; on a page they are shown in China time,
-which is what a person at a window or a county office reads on the wall clock.
+Times are stored as UTC wire text; on a page (and in its CSV and XLSX exports, see tables.py)
+they are shown in China time, which is what a person at a window or a county office reads on
+the wall clock.
 """
 
 from __future__ import annotations
@@ -83,9 +84,7 @@ class Renderer:
 
     @staticmethod
     def cell(table: Table, row: Mapping[str, Any], column: Column) -> str:
-        if column.kind == "datetime":
-            return china_time(row.get(column.key))
-        return table.cell_text(row, column)
+        return table.cell_text(row, column)  # the text the CSV export writes too
 
     @staticmethod
     def cell_href(root: str, table: Table, row: Mapping[str, Any], column: Column) -> str:
