@@ -41,12 +41,15 @@ def localize_bindings(node: DOMNode, texts: Texts) -> None:
 class WindowScreen(InSession, Screen[None]):
     """A main screen: the status bar on top, the body, the key hints at the bottom."""
 
+    SHOWS_CLERK = True
+    """Whether the status bar names the signed-in clerk (not on the sign-in and lock screen)."""
+
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self, self.t)
 
     def compose(self) -> ComposeResult:
-        yield StatusBar()
+        yield StatusBar(show_clerk=self.SHOWS_CLERK)
         yield from self.compose_body()
         yield KeyFooter()
 

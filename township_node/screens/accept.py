@@ -188,3 +188,5 @@ class AcceptScreen(WindowScreen):
         error = self.query_one(f"#error-{name}", Label)
         error.update(message)
         error.display = bool(message)
+        if message:  # on a small window the form scrolls: bring the error into view
+            self.call_after_refresh(error.scroll_visible, animate=False)

@@ -26,6 +26,7 @@ class SignInScreen(WindowScreen):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f9", "toggle_language", "English")]
+    SHOWS_CLERK = False  # a locked window does not say who is away from it
 
     def __init__(self, *, clerk_id: str = "", locked: bool = False) -> None:
         super().__init__()

@@ -123,6 +123,8 @@ class ItemPicker(Vertical):
         error = self.query_one("#error-item_code", Label)
         error.update(message)
         error.display = bool(message)
+        if message:  # on a small window the form scrolls: bring the error into view
+            self.call_after_refresh(error.scroll_visible, animate=False)
 
     def reset(self) -> None:
         self._chosen = ""
