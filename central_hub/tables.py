@@ -3,6 +3,11 @@
 The CLI prints it or writes it as JSON, CSV or XLSX; the dashboard renders it as HTML with
 links for drill-down and offers the same CSV/XLSX. One shape for all, so every table a person
 can see can also be exported, and a role filter applied once applies to every output.
+
+What a person reads is decided once, in `Table.cell_text`: a rate as 33.33%, a time in China
+time (2026-11-02 09:15). The page and the CSV both write that text; XLSX writes the same as
+typed cells (a percent-formatted number, a China-time date-time) so a spreadsheet can still sum
+and sort them. JSON, for programs, keeps the wire values: fractions and UTC timestamps.
 """
 
 from __future__ import annotations
@@ -11,9 +16,20 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-__all__ = ["Column", "Table", "print_tables", "table_to_csv", "table_to_xlsx"]
+import casework
+from sync_protocol import is_timestamp, parse_timestamp
+
+__all__ = [
+    "Column",
+    "Table",
+    "china_datetime",
+    "print_tables",
+    "table_to_csv",
+    "table_to_xlsx",
+]
 
 KINDS = ("text", "int", "pct", "date", "datetime", "yuan")
 
@@ -26,7 +42,8 @@ class Column:
     label_zh: str
     label_en: str
     kind: str = "text"
-    """text, int, pct (a fraction 0..1, shown as 62.61%), date, datetime (UTC wire text), yuan."""
+    """text, int, pct (a fraction 0..1, shown as 62.61%), date, datetime (UTC wire text, shown
+    in China time), yuan."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -55,15 +72,25 @@ class Table:
         return [{c.key: row.get(c.key) for c in self.columns} for row in self.rows]
 
     def cell_text(self, row: Mapping[str, Any], column: Column) -> str:
-        """A cell as a person reads it (percentages with two decimals, empty for None)."""
+        """A cell as a person reads it: percentages with two decimals, times in China time
+        to the minute, empty for None."""
         value = row.get(column.key)
         if value is None:
             return ""
         if column.kind == "pct":
             return f"{float(value) * 100:.2f}%"
-        if column.kind == "datetime" and isinstance(value, str):
-            return value.replace("T", " ").removesuffix("Z")[:16]
+        if column.kind == "datetime":
+            moment = china_datetime(value)
+            return moment.strftime("%Y-%m-%d %H:%M") if moment else str(value)
         return str(value)
+
+
+def china_datetime(value: Any) -> datetime | None:
+    """A UTC wire timestamp as a China wall-clock time (naive, as a spreadsheet keeps it);
+    None for anything that is not a timestamp."""
+    if not isinstance(value, str) or not is_timestamp(value):
+        return None
+    return parse_timestamp(value).astimezone(casework.CHINA_TZ).replace(tzinfo=None)
 
 
 def print_tables(tables: Sequence[Table]) -> None:
@@ -105,18 +132,32 @@ def _print_records(console: object, table: Table) -> None:
         console.print("• " + "  ".join(cells))
 
 
+_AS_READ = ("pct", "datetime")
+"""Kinds whose CSV cell is the text a person reads on the page, not the stored value."""
+
+
 def table_to_csv(table: Table) -> bytes:
-    """UTF-8 with BOM so Excel in a Chinese locale opens it right; Chinese headers."""
+    """UTF-8 with BOM so Excel in a Chinese locale opens it right; Chinese headers; rates and
+    times written as the page shows them."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([c.label_zh for c in table.columns])
     for row in table.rows:
-        writer.writerow([_plain(row.get(c.key)) for c in table.columns])
+        writer.writerow(
+            [
+                table.cell_text(row, c) if c.kind in _AS_READ else _plain(row.get(c.key))
+                for c in table.columns
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+PERCENT_FORMAT, TIME_FORMAT = "0.00%", "yyyy-mm-dd hh:mm"
+
+
 def table_to_xlsx(tables: Sequence[Table]) -> bytes:
-    """One sheet per table, Chinese headers, numbers as numbers."""
+    """One sheet per table, Chinese headers, numbers as numbers: rates as fractions shown in
+    the percent format (33.33%), times as China-time date-time cells."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -125,10 +166,21 @@ def table_to_xlsx(tables: Sequence[Table]) -> bytes:
         sheet = book.create_sheet(_sheet_title(table.title_zh))
         sheet.append([c.label_zh for c in table.columns])
         for row in table.rows:
-            sheet.append([_plain(row.get(c.key)) for c in table.columns])
+            sheet.append([_xlsx_value(row.get(c.key), c) for c in table.columns])
+        for index, column in enumerate(table.columns, start=1):
+            number_format = {"pct": PERCENT_FORMAT, "datetime": TIME_FORMAT}.get(column.kind)
+            if number_format:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = number_format
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_value(value: Any, column: Column) -> Any:
+    if column.kind == "datetime":
+        return china_datetime(value) or _plain(value)
+    return _plain(value)
 
 
 def _plain(value: Any) -> Any:

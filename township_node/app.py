@@ -37,7 +37,7 @@ from .session import Session, localize_bindings
 from .sync import LinkState, SyncOutcome, read_link_state, run_sync, sync_due
 from .texts import Texts, save_language
 
-__all__ = ["TownshipApp"]
+__all__ = ["TownshipApp", "key_name"]
 
 _MODES: dict[str, Callable[[], Screen[None]]] = {
     "today": TodayScreen,
@@ -125,6 +125,10 @@ class TownshipApp(App[None]):
             self.set_interval(min(10.0, self._sync_interval), self._sync_when_due)
         if self._lock_after > 0:
             self.set_interval(min(5.0, self._lock_after / 2), self.lock_if_idle)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as the clerk's keyboard names them: Ctrl+S, F12, Esc, Enter, T."""
+        return key_name(binding.key)
 
     def on_unmount(self) -> None:
         self.session.home.close()
@@ -221,6 +225,14 @@ class TownshipApp(App[None]):
             self.session.forget_catalog()
         self.last_sync = outcome
         self.link = read_link_state(self.session.home)
+
+
+def key_name(key: str) -> str:
+    """ "ctrl+s" → "Ctrl+S", "f12" → "F12", "escape" → "Esc", "t" → "T"."""
+    *modifiers, last = key.split("+")
+    named = {"escape": "Esc", "enter": "Enter", "space": "空格", "up": "↑", "down": "↓"}
+    shown = named.get(last, last.upper() if len(last) <= 3 else last.capitalize())
+    return "+".join([*(modifier.capitalize() for modifier in modifiers), shown])
 
 
 def _seconds(session: Session, key: str, given: float | None, default: float) -> float:

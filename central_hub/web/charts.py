@@ -166,17 +166,19 @@ def line_chart(
     return _svg(width, height, title, body)
 
 
-def coverage_bar(part: int, total: int, *, title: str, width: int = 1200) -> Markup:
-    """One bar: how many of `total` (centers) are covered, as a count and a percentage."""
+def coverage_bar(part: int, total: int, *, title: str) -> Markup:
+    """How many of `total` (centers) are covered: the count and percentage as text, and a bar
+    that stretches to its box's width (its text stays readable on a phone, unlike text
+    scaled down inside a wide SVG)."""
     if total <= 0:
-        return _empty(title, width)
+        return _empty(title)
     share = min(1.0, max(0.0, part / total))
-    plot = width - 24
     color = "#2f855a" if share >= 0.9 else "#b7791f" if share >= 0.6 else "#c53030"
     text = f"{escape(title)}：{part} / {total}（{share * 100:.1f}%）"
-    body = [
-        f'<text x="12" y="18" font-size="13" fill="{_TEXT}">{text}</text>',
-        f'<rect x="12" y="28" width="{plot}" height="18" fill="{_GRID}" rx="3"/>',
-        f'<rect x="12" y="28" width="{plot * share:.1f}" height="18" fill="{color}" rx="3"/>',
-    ]
-    return _svg(width, 56, title, body)
+    return Markup(
+        f"<p>{text}</p>"
+        f'<svg class="meter" viewBox="0 0 1000 18" preserveAspectRatio="none" role="img" '
+        f'aria-label="{_attr(text)}" xmlns="http://www.w3.org/2000/svg">'
+        f'<rect width="1000" height="18" fill="{_GRID}"/>'
+        f'<rect width="{1000 * share:.1f}" height="18" fill="{color}"/></svg>'
+    )

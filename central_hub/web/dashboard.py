@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -32,6 +33,10 @@ from .users import ensure_users_table
 __all__ = ["build_dashboard"]
 
 SESSION_COOKIE = "hub_dashboard"
+_HTTP_MESSAGES = {
+    404: "没有这个页面，请从总览重新进入",
+    405: "此页面不支持这种请求方式，请从看板页面上的链接或按钮操作",
+}
 log = logging.getLogger("central_hub.web")
 
 
@@ -82,6 +87,24 @@ def build_dashboard(
             status=exc.http_status,
         )
 
+    def http_error(request: Request, exc: Exception) -> Response:
+        """Starlette's own refusals (no such route, a method a route does not take) and any
+        unexpected failure, as the same Chinese error page instead of its English text."""
+        if isinstance(exc, HTTPException):
+            status, message = exc.status_code, _HTTP_MESSAGES.get(exc.status_code, "")
+        else:
+            log.exception("dashboard request failed", exc_info=exc)
+            status, message = 500, ""
+        message = message or f"服务器处理出错（{status}），请稍后再试或联系中心管理员查看日志"
+        return renderer.page(
+            request,
+            "error.html",
+            {"title": "无法打开", "message": message, "status": status},
+            hub=home.config,
+            user=None,
+            status=status,
+        )
+
     routes = [
         Route("/", pages.overview, methods=["GET"]),
         Route("/county/{code}", pages.county, methods=["GET"]),
@@ -123,5 +146,5 @@ def build_dashboard(
             # Inside the session: its refusal page carries the sign-in form's CSRF token.
             Middleware(OriginCheck, refuse=foreign_origin),
         ],
-        exception_handlers={HubError: error_page},
+        exception_handlers={HubError: error_page, HTTPException: http_error, 500: http_error},
     )

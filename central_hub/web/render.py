@@ -1,7 +1,8 @@
 """Provides page rendering: the Jinja2 templates, and how a Table's cells and links are shown.
 
-Times are stored and exported as UTC wire text; on a page they are shown in China time,
-which is what a person at a window or a county office reads on the wall clock.
+Times are stored as UTC wire text; on a page (and in its CSV and XLSX exports, see tables.py)
+they are shown in China time, which is what a person at a window or a county office reads on
+the wall clock.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .auth import csrf_token
 from .scope import scope_of
 from .users import User
 
-__all__ = ["STATIC_DIR", "Renderer", "china_time", "root_of", "unit_href"]
+__all__ = ["STATIC_DIR", "Renderer", "cell_class", "china_time", "root_of", "unit_href"]
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -41,6 +42,14 @@ def china_time(value: Any) -> str:
         return str(value)
     at = parse_timestamp(str(value)).astimezone(casework.CHINA_TZ)
     return at.strftime("%Y-%m-%d %H:%M")
+
+
+def cell_class(column: Column) -> str:
+    """How a cell is laid out: figures right-aligned and times kept on one line ("num",
+    "when"); text ("text") may wrap, so a wide table fits an office screen."""
+    if column.kind in _NUMERIC:
+        return "num"
+    return "when" if column.kind in ("date", "datetime") else "text"
 
 
 def unit_href(root: str, row_key: str, value: Any) -> str:
@@ -70,14 +79,12 @@ class Renderer:
         env.filters["china_time"] = china_time
         env.globals["cell"] = self.cell
         env.globals["cell_href"] = self.cell_href
-        env.globals["is_numeric"] = lambda column: column.kind in _NUMERIC
+        env.globals["cell_class"] = cell_class
         env.globals["export_href"] = self.export_href
 
     @staticmethod
     def cell(table: Table, row: Mapping[str, Any], column: Column) -> str:
-        if column.kind == "datetime":
-            return china_time(row.get(column.key))
-        return table.cell_text(row, column)
+        return table.cell_text(row, column)  # the text the CSV export writes too
 
     @staticmethod
     def cell_href(root: str, table: Table, row: Mapping[str, Any], column: Column) -> str:

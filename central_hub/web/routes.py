@@ -34,6 +34,7 @@ from .integrations import (
 )
 from .node_tables import nodes_table
 from .period import parse_period
+from .picker import period_picker
 from .queries import node_center
 from .render import Renderer, root_of
 from .scope import scope_of
@@ -70,10 +71,18 @@ class Pages:
         self, request: Request, user: User, template: str, ctx: ViewContext, **context: Any
     ) -> HTMLResponse:
         export_args = {**{k: v for k, v in ctx.args.items() if v}, **ctx.period.as_query()}
+        unit_query = {key: request.query_params.get(key, "") for key in _UNIT_ARGS}
+        picker = period_picker(ctx.period, casework.local_date(ctx.now), unit_query)
         return self.renderer.page(
             request,
             template,
-            {"period": ctx.period, "export_args": export_args, "ctx": ctx, **context},
+            {
+                "period": ctx.period,
+                "picker": picker,
+                "export_args": export_args,
+                "ctx": ctx,
+                **context,
+            },
             hub=self.home.config,
             user=user,
         )

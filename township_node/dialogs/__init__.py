@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from .action_fields import escalation_target, fields_for, is_withdrawal, payload_for
+from .action_fields import escalation_target, fields_for, is_withdrawal, payload_for, results_now
+from .confirm_dialog import ConfirmDialog
 from .form_dialog import FieldSpec, FormDialog, FormError
 from .receipt_dialog import ReceiptDialog
 
 __all__ = [
+    "ConfirmDialog",
     "FieldSpec",
     "FormDialog",
     "FormError",
@@ -15,4 +17,5 @@ __all__ = [
     "fields_for",
     "is_withdrawal",
     "payload_for",
+    "results_now",
 ]

@@ -7,25 +7,33 @@ docs/domain.md requires.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import casework
 
 from .form_dialog import FieldSpec
 
-__all__ = ["escalation_target", "fields_for", "is_withdrawal", "payload_for"]
+__all__ = ["escalation_target", "fields_for", "is_withdrawal", "payload_for", "results_now"]
 
 _NOTE = FieldSpec("note", "意见（可不填）")
+_REASON_LABELS = {"withdrawn": "撤回原因", "voided": "作废原因", "lapsed": "退件原因"}
 _DELIVERY_METHODS = (("window", "窗口领取"), ("post", "邮寄送达"), ("online", "网上送达"))
 
 
 def fields_for(
-    action: str, state: casework.CaseState, item: casework.Item | None, *, center: str = ""
+    action: str,
+    state: casework.CaseState,
+    item: casework.Item | None,
+    *,
+    center: str = "",
+    results: Sequence[str] = (),
 ) -> list[FieldSpec]:
     """The fields to ask for before recording `action` at `center`; empty when none are needed.
 
-    At the window where the citizen applied, while another center holds the case, 办结 is
-    only the citizen's withdrawal (casework.actions_for): the result is fixed, a reason is due.
+    For 办结, `results` are the result codes the key pressed offers (default: every one that
+    makes sense now). At the window where the citizen applied, while another center holds the
+    case, 办结 is only the citizen's withdrawal (casework.actions_for): a reason is due.
     """
     if action == "request_supplement":
         listed = tuple(
@@ -52,21 +60,15 @@ def fields_for(
             FieldSpec("approved_by", "批准人", required=True),
             FieldSpec("reason", "原因"),
         ]
-    if is_withdrawal(action, state, center):
-        withdrawn = casework.RESULT_CODES["withdrawn"]
-        return [
-            FieldSpec(
-                "result_code",
-                "办结结果",
-                kind="choice",
-                choices=(("withdrawn", withdrawn.label_zh),),
-            ),
-            FieldSpec("reason", "撤回原因", required=True),
-        ]
     if action == "complete":
+        codes = tuple(results) or (
+            ("withdrawn",) if is_withdrawal(action, state, center) else results_now(state)
+        )
+        choices = tuple((code, casework.RESULT_CODES[code].label_zh) for code in codes)
+        needs_reason = all(casework.RESULT_CODES[code].needs_reason for code in codes)
         return [
-            FieldSpec("result_code", "办结结果", kind="choice", choices=_results(state)),
-            FieldSpec("reason", "原因"),
+            FieldSpec("result_code", "办结结果", kind="choice", choices=choices),
+            FieldSpec("reason", _REASON_LABELS.get(codes[0], "原因"), required=needs_reason),
         ]
     if action == "deliver":
         return [
@@ -104,7 +106,7 @@ def payload_for(action: str, values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value not in ("", None, [])}
 
 
-def _results(state: casework.CaseState) -> tuple[tuple[str, str], ...]:
+def results_now(state: casework.CaseState) -> tuple[str, ...]:
     """Result codes that make sense now, the likely one first: a decision on the merits only
     after approval, 准予 only once every 容缺 material has arrived."""
     approved = state.status == "approved"
@@ -116,4 +118,4 @@ def _results(state: casework.CaseState) -> tuple[tuple[str, str], ...]:
         and not (code == "granted" and owing)
         and not (code == "lapsed" and not owing)
     ]
-    return tuple((code, casework.RESULT_CODES[code].label_zh) for code in codes)
+    return tuple(codes)

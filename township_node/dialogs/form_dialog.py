@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from ._base import WindowDialog
+from .confirm_dialog import ConfirmDialog
 
 __all__ = ["FieldSpec", "FormDialog", "FormError"]
 
@@ -49,20 +50,43 @@ Submit = Callable[[dict[str, Any]], FormError | None]
 
 
 class FormDialog(WindowDialog[dict[str, Any]]):
-    """Enter moves to the next field and, on the last one, submits; Esc cancels."""
+    """Enter moves to the next field and, on the last one, submits; Esc cancels.
+
+    Args:
+        note: what submitting will do, shown under the title (already translated).
+        confirm_first: when given, a step that cannot be undone: once the fields are right a
+            confirm dialog says this sentence and `submit` runs only if the clerk confirms.
+        danger: show the note as a warning (red).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "submit", "确定", priority=True)]
 
-    def __init__(self, title: str, fields: Sequence[FieldSpec], submit: Submit) -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[FieldSpec],
+        submit: Submit,
+        *,
+        note: str = "",
+        confirm_first: str = "",
+        danger: bool = False,
+    ) -> None:
         super().__init__()
         self._title = title
         self._fields = tuple(fields)
         self._submit = submit
+        self._note = note
+        self._confirm_first = confirm_first
+        self._danger = danger
 
     def compose(self) -> ComposeResult:
         t = self.t
         with Vertical(id="form-dialog", classes="dialog"):
-            yield Static(self._title, classes="title")
+            yield Static(self._title, classes="title", markup=False)
+            if self._note:
+                note = Static(self._note, id="form-note", classes="note", markup=False)
+                note.set_class(self._danger, "-danger")
+                yield note
             for spec in self._fields:
                 yield Label(t(spec.label) + (" *" if spec.required else ""), classes="field-label")
                 yield _widget_for(spec)
@@ -108,6 +132,17 @@ class FormDialog(WindowDialog[dict[str, Any]]):
                 self._show(FormError(problem, spec.name))
                 return
             values[spec.name] = value
+        if self._confirm_first:
+            self.app.push_screen(
+                ConfirmDialog(
+                    self._title, self._confirm_first, confirm=self.t("确定"), danger=self._danger
+                ),
+                callback=lambda confirmed: self._send(values) if confirmed else None,
+            )
+            return
+        self._send(values)
+
+    def _send(self, values: dict[str, Any]) -> None:
         refused = self._submit(values)
         if refused is not None:
             self._show(refused)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ..session import InSession, localize_bindings
-from ..widgets import StatusBar
+from ..widgets import KeyFooter, StatusBar
 
 __all__ = ["WindowScreen"]
 
@@ -15,14 +14,17 @@ __all__ = ["WindowScreen"]
 class WindowScreen(InSession, Screen[None]):
     """A main screen: the status bar on top, the body, the key hints at the bottom."""
 
+    SHOWS_CLERK = True
+    """Whether the status bar names the signed-in clerk (not on the sign-in and lock screen)."""
+
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self, self.t)
 
     def compose(self) -> ComposeResult:
-        yield StatusBar()
+        yield StatusBar(show_clerk=self.SHOWS_CLERK)
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -90,9 +90,7 @@ class AcceptScreen(WindowScreen):
         self.query_one("#fee_yuan", Input).value = (
             str(item.fee_standard_yuan) if item.charged else ""
         )
-        self._missing_changed()
-        if not self._refusal:
-            self.query_one("#name", Input).focus()
+        self._missing_changed()  # the picker has moved the focus on to 姓名
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         self._missing_changed()
@@ -186,3 +184,5 @@ class AcceptScreen(WindowScreen):
         error = self.query_one(f"#error-{name}", Label)
         error.update(message)
         error.display = bool(message)
+        if message:  # on a small window the form scrolls: bring the error into view
+            self.call_after_refresh(error.scroll_visible, animate=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.markup import escape
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
@@ -14,13 +15,14 @@ from textual.widgets import Button, DataTable, Label, Static
 import casework
 from sync_protocol import Event, format_timestamp
 
-from ..dialogs import FormDialog, FormError, fields_for, is_withdrawal, payload_for
+from ..dialogs import ConfirmDialog, FormDialog, FormError, fields_for, payload_for
 from ..errors import NodeError
 from ..messages import CaseRecorded
 from ..receipts import mask_id
 from ..texts import center_name, local_time
 from ..widgets import light_of
 from ._base import WindowScreen
+from .case_keys import CASE_KEYS, KeyState, key_states, what_happens
 
 __all__ = ["CaseScreen"]
 
@@ -29,17 +31,20 @@ _LIGHT_STYLE = {"red": "bold red", "yellow": "bold yellow", "green": "green", "p
 
 
 class CaseScreen(WindowScreen):
-    """Keys 1–9 run the actions listed (the same as the buttons); Esc goes back."""
+    """Each action has its own key (case_keys.CASE_KEYS), the same on every case, shown on
+    its button and in the footer; a key the case does not allow now is dimmed and, pressed,
+    says why. Every step asks before it is recorded. Esc goes back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "返回"),
-        *(Binding(str(n), f"act({n})", show=False) for n in range(1, 10)),
+        *(Binding(key.key, f"press('{key.key}')", key.name) for key in CASE_KEYS),
     ]
 
     def __init__(self, case_no: str) -> None:
         super().__init__()
         self.case_no = case_no
         self._legal: tuple[str, ...] = ()
+        self._keys: dict[str, KeyState] = {}
 
     def compose_body(self) -> ComposeResult:
         t = self.t
@@ -65,11 +70,15 @@ class CaseScreen(WindowScreen):
         folded = book.folded(self.case_no)
         assert folded.state is not None, "a case row always has its accept event"
         self._legal = book.actions(self.case_no)
+        center = self.session.home.center_code
+        states = key_states(folded.state, self._legal, center=center, t=self.t)
+        self._keys = {state.key.key: state for state in states}
         history = book.history(self.case_no)
         self.query_one("#case-head", Static).update(self._head(folded.state))
         self._show_conflicts(folded, history)
-        await self._show_actions(folded.state)
+        await self._show_actions()
         self._show_timeline(history, folded)
+        self.refresh_bindings()
 
     def _head(self, state: casework.CaseState) -> str:
         t, session = self.t, self.session
@@ -137,18 +146,20 @@ class CaseScreen(WindowScreen):
         conflicts.update("\n".join([f"[b]{t('冲突与未采用的操作')}[/]", *lines]))
         conflicts.display = bool(lines)
 
-    async def _show_actions(self, state: casework.CaseState) -> None:
+    async def _show_actions(self) -> None:
+        """Every key with its name; the ones the case does not allow now are dimmed."""
         actions = self.query_one("#actions", Grid)
         await actions.remove_children()
         await actions.mount_all(
-            Button(f"{n} {self._label(action, state)}", id=f"act-{action}", compact=True)
-            for n, action in enumerate(self._legal, start=1)
+            Button(
+                f"{state.key.key.upper()} {self.t(state.key.name)}",
+                id=f"act-{state.key.key}",
+                compact=True,
+                disabled=not state.allowed,
+                tooltip=state.why_not or None,
+            )
+            for state in self._keys.values()
         )
-
-    def _label(self, action: str, state: casework.CaseState) -> str:
-        if is_withdrawal(action, state, self.session.home.center_code):
-            return self.t("撤回")
-        return self.t.event(action)
 
     def _show_timeline(self, history: list[Event], folded: casework.CaseHistory) -> None:
         t, here = self.t, self.session.home.center_code
@@ -172,28 +183,61 @@ class CaseScreen(WindowScreen):
                 local_time(event.occurred_at, today=today), t.event(event.type), who, said
             )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action != "press":
+            return True
+        state = self._keys.get(str(parameters[0]))
+        return None if state is None or not state.allowed else True  # None: shown dimmed
+
+    def on_key(self, event: events.Key) -> None:
+        # A dimmed key does not run its action; the clerk still learns why it is off.
+        state = self._keys.get(event.key)
+        if state is not None and not state.allowed:
+            event.stop()
+            self.notify(state.why_not, severity="warning", timeout=6)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("act-"):
-            self._start(event.button.id.removeprefix("act-"))
+            self.action_press(event.button.id.removeprefix("act-"))
 
-    def action_act(self, number: int) -> None:
-        if 0 < number <= len(self._legal):
-            self._start(self._legal[number - 1])
+    def action_press(self, key: str) -> None:
+        state = self._keys.get(key)
+        if state is not None and state.allowed:
+            self._start(state)
 
     def action_back(self) -> None:
         self.dismiss(None) if self.is_modal else self.app.pop_screen()
 
-    def _start(self, action: str) -> None:
+    def _start(self, key: KeyState) -> None:
+        t, action = self.t, key.key.action
         state = self.session.casebook.state(self.case_no)
         item = self.session.catalog.items.get(state.item_code)
-        fields = fields_for(action, state, item, center=self.session.home.center_code)
+        center = self.session.home.center_code
+        fields = fields_for(action, state, item, center=center, results=key.results)
+        title = f"{t(key.key.name)} · {self.case_no}"
+        said = what_happens(key, state, t=t)
         if not fields:
+            self.app.push_screen(
+                ConfirmDialog(title, said, confirm=t(key.key.name)),
+                callback=lambda confirmed: self._confirmed(action, confirmed),
+            )
+            return
+        self.app.push_screen(
+            FormDialog(
+                title,
+                fields,
+                lambda values: self._record(action, values),
+                note=said,
+                confirm_first=said if key.key.ends_case else "",
+                danger=key.key.danger,
+            )
+        )
+
+    def _confirmed(self, action: str, confirmed: bool | None) -> None:
+        if confirmed:
             error = self._record(action, {})
             if error:
                 self.notify(error.message, severity="error", timeout=8)
-            return
-        title = f"{self._label(action, state)} · {self.case_no}"
-        self.app.push_screen(FormDialog(title, fields, lambda values: self._record(action, values)))
 
     def _record(self, action: str, values: dict[str, Any]) -> FormError | None:
         session = self.session
@@ -208,7 +252,7 @@ class CaseScreen(WindowScreen):
         except NodeError as exc:
             return FormError(self.t.error(exc), exc.field)
         self.post_message(CaseRecorded(self.case_no))
-        self.notify(f"{self.t.event(action)} ✓")
+        self.notify(self.t("已记录：{step}", step=self.t.event(action)))
         self.call_later(self.reload)
         return None
 

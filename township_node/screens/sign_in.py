@@ -25,7 +25,12 @@ class SignInScreen(WindowScreen):
         locked: say that the window is locked rather than new.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("f9", "toggle_language", "English")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f9", "toggle_language", "English"),
+        Binding("up", "choose_clerk(-1)", "换工号", show=False),
+        Binding("down", "choose_clerk(1)", "换工号", show=False),
+    ]
+    SHOWS_CLERK = False  # a locked window does not say who is away from it
 
     def __init__(self, *, clerk_id: str = "", locked: bool = False) -> None:
         super().__init__()
@@ -35,6 +40,7 @@ class SignInScreen(WindowScreen):
     def compose_body(self) -> ComposeResult:
         t = self.t
         clerks = self.session.clerks.list()
+        self._names = {clerk.clerk_id: clerk.name for clerk in clerks}
         with Vertical(id="sign-in", classes="panel"):
             yield Label(t("窗口人员登录"), classes="title")
             hint = (
@@ -69,6 +75,15 @@ class SignInScreen(WindowScreen):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.query_one("#pin", Input).focus()
 
+    def action_choose_clerk(self, step: int) -> None:
+        """↑ ↓ in the PIN field choose another clerk (the list keeps its own arrows)."""
+        options = self.query_one("#clerk-list", OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
+            self.query_one("#pin", Input).value = ""
+            self.query_one("#error-pin", Label).update("")
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         options = self.query_one("#clerk-list", OptionList)
         if options.highlighted is None:
@@ -79,7 +94,9 @@ class SignInScreen(WindowScreen):
         try:
             clerk = self.session.clerks.sign_in(clerk_id, event.value)
         except NodeError as exc:
-            self.query_one("#error-pin", Label).update(self.t.error(exc))
+            name = self._names.get(clerk_id, "")
+            tried = self.t("工号 {clerk_id}（{name}）", clerk_id=clerk_id, name=name)
+            self.query_one("#error-pin", Label).update(f"{tried}：{self.t.error(exc)}")
             pin_input.value = ""
             return
         pin_input.value = ""

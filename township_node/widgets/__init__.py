@@ -5,6 +5,7 @@ from __future__ import annotations
 from .applicant_form import FIELDS, ApplicantForm, check_field
 from .case_table import CaseTable, light_of
 from .item_picker import ItemPicker
+from .key_footer import KeyFooter
 from .link_indicator import LinkIndicator
 from .materials_checklist import MaterialsChecklist
 from .status_bar import StatusBar
@@ -14,6 +15,7 @@ __all__ = [
     "ApplicantForm",
     "CaseTable",
     "ItemPicker",
+    "KeyFooter",
     "LinkIndicator",
     "MaterialsChecklist",
     "StatusBar",

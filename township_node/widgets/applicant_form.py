@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label
@@ -93,6 +94,16 @@ class ApplicantForm(Vertical):
         error.display = bool(message)
         error.set_class(hint, "-hint")
         self.query_one(f"#{field}", Input).set_class(bool(message) and not hint, "-invalid")
+        if message:  # on a small window the form scrolls: bring the error into view
+            self.call_after_refresh(error.scroll_visible, animate=False)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Focus scrolls a field into view; its error line is under it and must come too.
+        field = event.widget.id or ""
+        if field in FIELDS:
+            error = self.query_one(f"#error-{field}", Label)
+            if error.display:
+                self.call_after_refresh(error.scroll_visible, animate=False)
 
     def values(self) -> dict[str, str]:
         return {field: self.query_one(f"#{field}", Input).value.strip() for field in FIELDS}

@@ -33,6 +33,7 @@ class ItemPicker(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
+        Binding("tab", "pick", show=False),
     ]
 
     @dataclass
@@ -50,7 +51,9 @@ class ItemPicker(Vertical):
             yield Input(
                 placeholder=t("查找事项（汉字、拼音或首字母）"), id="item-search", compact=True
             )
-        yield OptionList(id="item-results")
+        results = OptionList(id="item-results")
+        results.can_focus = False  # driven from the search field: ↑ ↓ move, Enter picks
+        yield results
         yield Static(id="item-info")
         yield Label("", id="error-item_code", classes="field-error")
 
@@ -95,9 +98,20 @@ class ItemPicker(Vertical):
         if event.input.id != "item-search":
             return
         event.stop()
+        self.action_pick()
+
+    def action_pick(self) -> None:
+        """Enter or Tab in the search field: take the highlighted match, then go on to the
+        next field. Both keys do the same, so a Tab after Enter cannot skip a field."""
+        search = self.query_one("#item-search", Input)
         results = self.query_one("#item-results", OptionList)
-        if results.highlighted is not None:
+        chosen = bool(self._chosen) and search.value == self._chosen
+        if not chosen and results.display and results.highlighted is not None:
             self._choose(str(results.get_option_at_index(results.highlighted).id))
+        elif chosen:
+            self._focus_next_field()
+        else:
+            self.screen.focus_next()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -118,11 +132,23 @@ class ItemPicker(Vertical):
         self.query_one("#item-info", Static).update(info)
         self.show_error(refusal)
         self.post_message(self.ItemChosen(item, refusal))
+        if not refusal:
+            self._focus_next_field()
+
+    def _focus_next_field(self) -> None:
+        # The field after this picker, whatever has the focus now: keys typed ahead (Enter
+        # then Tab, both in the terminal's buffer) land in 姓名 either way, never one further.
+        chain = self.screen.focus_chain
+        search = self.query_one("#item-search", Input)
+        if search in chain and chain.index(search) + 1 < len(chain):
+            chain[chain.index(search) + 1].focus()
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#error-item_code", Label)
         error.update(message)
         error.display = bool(message)
+        if message:  # on a small window the form scrolls: bring the error into view
+            self.call_after_refresh(error.scroll_visible, animate=False)
 
     def reset(self) -> None:
         self._chosen = ""
@@ -130,6 +156,7 @@ class ItemPicker(Vertical):
         self.query_one("#item-search", Input).value = ""
         self.query_one("#item-info", Static).update("")
         self.show_error("")
+        self._search("")  # the value may not change (already empty): list afresh anyway
 
 
 def _refusal(item: casework.Item, level: str, today: date, language: str) -> str:

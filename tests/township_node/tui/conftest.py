@@ -118,3 +118,18 @@ def add_cases(
             ).case_no
             for n in range(count)
         ]
+
+
+def on_screen(app, widget) -> bool:
+    """Whether `widget` can be seen: its first cell is on the screen and shows this widget
+    (a widget clipped by its container, or scrolled away, is hidden behind another)."""
+    from textual.errors import NoWidget
+
+    region = widget.region
+    if not widget.display or not region or not app.screen.region.contains_point(region.offset):
+        return False
+    try:
+        found, _ = app.screen.get_widget_at(*region.offset)
+    except NoWidget:
+        return False
+    return found is widget or widget in found.ancestors

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Button
 
 from township_node.app import TownshipApp
 from township_node.clerks import ClerkBook
@@ -79,12 +78,13 @@ async def _pictures(path: Path) -> None:
         await _shoot(pilot, "window-cases")
         await pilot.press("enter", "enter")
         await settle(pilot)
-        for _ in range(3):
-            await pilot.press("1")
+        for key in ("1", "2", "3"):  # 承办, 审核, 批准, each confirmed with Enter
+            await pilot.press(key)
+            await settle(pilot)
+            await pilot.press("enter")
             await settle(pilot)
         await _shoot(pilot, "window-case")
-        complete = app.screen.query_one("#act-complete", Button)
-        await pilot.press(str(complete.label).split()[0])  # 办结: the result dialog
+        await pilot.press("9")  # 办结: the result dialog
         await _shoot(pilot, "window-complete")
         await pilot.press("escape", "f5")
         await _shoot(pilot, "window-statistics")

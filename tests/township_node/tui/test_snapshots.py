@@ -65,3 +65,20 @@ def test_statistics_screen(snap_compare, make_app, busy_home):
 
 def test_sync_screen(snap_compare, make_app, busy_home):
     assert snap_compare(make_app(), run_before=_after("f6"))
+
+
+_ACCEPT_WITH_ERRORS = ("f3", "wait:200", *"zdsh", "enter", *"王秀英", "enter", *"51343119880314022")
+_ERRORS_THEN_SAVE = (*_ACCEPT_WITH_ERRORS, "1", "enter", *"123", "ctrl+s")
+
+
+def test_accept_screen_with_errors_at_80x24(snap_compare, make_app, busy_home):
+    assert snap_compare(make_app(), run_before=_after(*_ERRORS_THEN_SAVE), terminal_size=(80, 24))
+
+
+def test_accept_screen_with_errors_at_60x20(snap_compare, make_app, busy_home):
+    assert snap_compare(make_app(), run_before=_after(*_ERRORS_THEN_SAVE), terminal_size=(60, 20))
+
+
+def test_accept_screen_saved_without_an_item_at_80x24(snap_compare, make_app, busy_home):
+    keys = ("f3", "wait:200", "ctrl+s")
+    assert snap_compare(make_app(), run_before=_after(*keys), terminal_size=(80, 24))

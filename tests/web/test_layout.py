@@ -1,0 +1,121 @@
+"""The dashboard's layout as a person sees it in a real headless Chromium, on a phone (390×844)
+and an office screen (1366×768), on the screen and printed.
+
+A prefecture hub holding two counties' synced cases is served as a real `central-hub serve`
+process; the browser is Debian's Chromium driven by Playwright (see test_browser.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from central_hub.home import init_home as init_hub
+from central_hub.web.users import add_user
+from tests.conftest import HubProcess, start_hub
+from tests.web.conftest import (
+    ACCOUNTS,
+    PASSWORD,
+    XICHANG_TOWNSHIP,
+    ZHAOJUE,
+    ZHAOJUE_TOWNSHIP,
+    sync_township,
+)
+from tests.web.test_browser import chromium_path
+
+pytestmark = pytest.mark.e2e
+
+PHONE, OFFICE = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
+UNIT_PAGES = ("/dash/", f"/dash/county/{ZHAOJUE}", f"/dash/township/{ZHAOJUE_TOWNSHIP}")
+COMPLIANCE_HEIGHT_BOUND = 6000
+"""px at 1366×768. The prefecture's compliance page holds ten tables; collapsed, each shows
+its heading, ten rows and its pager (about 500 px), so the page stays under 6000 px however
+many centers the prefecture has (it was 26,476 px with every center listed)."""
+
+
+@pytest.fixture(scope="module")
+def prefecture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    """The prefecture hub of the `network` fixture, served as a real process."""
+    root = tmp_path_factory.mktemp("served")
+    home = init_hub(root / "hub", tier="prefecture", org_code="513400", name="凉山州政务服务中心")
+    for township, count in ((ZHAOJUE_TOWNSHIP, 3), (XICHANG_TOWNSHIP, 2)):
+        sync_township(home, root, township, count)
+    for username, (role, county) in ACCOUNTS.items():
+        add_user(home.engine, username, role=role, county_code=county, password=PASSWORD)
+    home.close()
+    hub = start_hub(root / "hub")
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path())
+        yield browser
+        browser.close()
+
+
+def open_signed_in(chromium, hub: HubProcess, viewport: dict[str, int], username: str = "pref"):
+    context = chromium.new_context(locale="zh-CN", viewport=viewport)
+    page = context.new_page()
+    page.goto(f"{hub.url}/dash/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    return context, page
+
+
+@pytest.fixture
+def on_phone(chromium, prefecture) -> Iterator[object]:
+    context, page = open_signed_in(chromium, prefecture, PHONE)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def on_office_screen(chromium, prefecture) -> Iterator[object]:
+    context, page = open_signed_in(chromium, prefecture, OFFICE)
+    yield page
+    context.close()
+
+
+_LAST_COLUMNS = """() => [...document.querySelectorAll('section.table')].flatMap(section => {
+  const box = section.querySelector('.scroll'), last = section.querySelector('thead th:last-child');
+  if (!box || !last) return [];
+  box.scrollLeft = box.scrollWidth;  // as far right as a person can scroll the table
+  const edge = last.getBoundingClientRect().right, right = box.getBoundingClientRect().right;
+  return [{table: section.id, hidden: Math.round(edge - Math.min(right, innerWidth)),
+           scrolls: box.scrollWidth > box.clientWidth}];
+})"""
+
+
+def _width(page) -> tuple[int, int]:
+    return page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+
+
+@pytest.mark.parametrize("path", UNIT_PAGES)
+def test_unit_pages_fit_a_phone_with_every_last_column_reachable(prefecture, on_phone, path):
+    on_phone.goto(prefecture.url + path)
+    width, viewport = _width(on_phone)
+    assert width <= viewport, f"{path} is {width} px wide on a {viewport} px phone"
+    for chart in on_phone.locator("svg.chart").all():
+        box = chart.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport, (path, box)
+    for column in on_phone.evaluate(_LAST_COLUMNS):
+        assert column["hidden"] <= 1, f"{path}: the last column of {column['table']} is cut off"
+
+
+@pytest.mark.parametrize("path", [*UNIT_PAGES, "/dash/compliance", "/dash/nodes"])
+def test_tables_on_an_office_screen_show_their_last_column_without_scrolling(
+    prefecture, on_office_screen, path
+):
+    on_office_screen.goto(prefecture.url + path)
+    width, viewport = _width(on_office_screen)
+    assert width <= viewport
+    for column in on_office_screen.evaluate(_LAST_COLUMNS):
+        assert not column["scrolls"], f"{path}: {column['table']} is wider than the screen"
+        assert column["hidden"] <= 1, f"{path}: the last column of {column['table']} is cut off"
