@@ -24,8 +24,8 @@ def busy_home(node_home):
 
 
 SETTLE = object()
-"""A step that waits for the screen's workers (the item index, a case query) and its repaint:
-keys typed before the item index is built find no match, however long a fixed wait is."""
+"""A step that waits for the screen's workers (the item index, a case query) and its repaint
+before the next key, where a fixed wait only guesses how long they take."""
 
 
 def _after(*steps: object, signed_in: bool = True, pasted: str = ""):
