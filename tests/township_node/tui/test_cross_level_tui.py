@@ -130,7 +130,9 @@ async def test_escalating_from_the_case_page_by_keys_shows_the_case_at_the_count
     app = _app(node_home)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
-        await pilot.press("f4", "wait:200", "enter", "enter")
+        await pilot.press("f4")
+        await settle(pilot)  # the case list is read in a worker
+        await pilot.press("enter", "enter")
         await settle(pilot)
         page = app.screen
         assert isinstance(page, CaseScreen) and page.case_no == case_no

@@ -23,12 +23,21 @@ def busy_home(node_home):
     return node_home
 
 
-def _after(*keys: str, signed_in: bool = True, pasted: str = ""):
+SETTLE = object()
+"""A step that waits for the screen's workers (the item index, a case query) and its repaint
+before the next key, where a fixed wait only guesses how long they take."""
+
+
+def _after(*steps: object, signed_in: bool = True, pasted: str = ""):
     async def run_before(pilot) -> None:
         await pilot.pause()  # the first screen mounts before the pilot may press anything
         if signed_in:
             await sign_in(pilot)
-        await pilot.press(*keys)
+        for step in steps:
+            if step is SETTLE:
+                await settle(pilot)
+            else:
+                await pilot.press(step)
         if pasted:
             await paste(pilot, pasted)
         await settle(pilot)
@@ -47,7 +56,7 @@ def test_today_screen(snap_compare, make_app, busy_home):
 
 
 def test_accept_screen_with_an_item_chosen(snap_compare, make_app, busy_home):
-    keys = ("f3", "wait:200", *"zdsh", "enter", *"王秀英", "enter")
+    keys = ("f3", SETTLE, *"zdsh", "enter", *"王秀英", "enter")
     assert snap_compare(make_app(), run_before=_after(*keys, pasted="5134311988"))
 
 
@@ -56,7 +65,7 @@ def test_cases_screen(snap_compare, make_app, busy_home):
 
 
 def test_case_page(snap_compare, make_app, busy_home):
-    assert snap_compare(make_app(), run_before=_after("f4", "wait:200", "enter", "enter"))
+    assert snap_compare(make_app(), run_before=_after("f4", SETTLE, "enter", "enter"))
 
 
 def test_statistics_screen(snap_compare, make_app, busy_home):
@@ -67,7 +76,7 @@ def test_sync_screen(snap_compare, make_app, busy_home):
     assert snap_compare(make_app(), run_before=_after("f6"))
 
 
-_ACCEPT_WITH_ERRORS = ("f3", "wait:200", *"zdsh", "enter", *"王秀英", "enter", *"51343119880314022")
+_ACCEPT_WITH_ERRORS = ("f3", SETTLE, *"zdsh", "enter", *"王秀英", "enter", *"51343119880314022")
 _ERRORS_THEN_SAVE = (*_ACCEPT_WITH_ERRORS, "1", "enter", *"123", "ctrl+s")
 
 
@@ -80,5 +89,5 @@ def test_accept_screen_with_errors_at_60x20(snap_compare, make_app, busy_home):
 
 
 def test_accept_screen_saved_without_an_item_at_80x24(snap_compare, make_app, busy_home):
-    keys = ("f3", "wait:200", "ctrl+s")
+    keys = ("f3", SETTLE, "ctrl+s")
     assert snap_compare(make_app(), run_before=_after(*keys), terminal_size=(80, 24))
