@@ -39,6 +39,7 @@ from .queries import node_center
 from .render import Renderer, root_of
 from .scope import scope_of
 from .sessions import SessionStore
+from .table_view import table_views
 from .unit_tables import (
     SILENT_AFTER_DAYS,
     categories_table,
@@ -73,6 +74,8 @@ class Pages:
         export_args = {**{k: v for k, v in ctx.args.items() if v}, **ctx.period.as_query()}
         unit_query = {key: request.query_params.get(key, "") for key in _UNIT_ARGS}
         picker = period_picker(ctx.period, casework.local_date(ctx.now), unit_query)
+        if "tables" in context:
+            context["tables"] = table_views(context["tables"], request.query_params)
         return self.renderer.page(
             request,
             template,

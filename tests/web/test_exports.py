@@ -49,6 +49,7 @@ def page_table(html: str, name: str) -> list[dict[str, str]]:
     parser = _TableCells(name)
     parser.feed(html)
     header, *rows = parser.rows
+    header = [label.rstrip(" ▲▼") for label in header]  # the sorted column's arrow
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 

@@ -119,3 +119,32 @@ def test_tables_on_an_office_screen_show_their_last_column_without_scrolling(
     for column in on_office_screen.evaluate(_LAST_COLUMNS):
         assert not column["scrolls"], f"{path}: {column['table']} is wider than the screen"
         assert column["hidden"] <= 1, f"{path}: the last column of {column['table']} is cut off"
+
+
+def test_prefecture_compliance_page_is_short_and_its_pages_reach_the_last_center(
+    prefecture, on_office_screen
+):
+    page = on_office_screen
+    page.goto(f"{prefecture.url}/dash/compliance")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < COMPLIANCE_HEIGHT_BOUND, f"the compliance page is {height} px tall"
+    centers = page.locator("#t-compliance_centers")
+    assert "只显示前 10 行" in centers.locator("details.rows summary").inner_text()
+    shown = [row for row in centers.locator("tbody tr").all() if row.is_visible()]
+    assert len(shown) == 10
+
+    every = page.request.get(f"{prefecture.url}/dash/export/compliance_centers.json").json()
+    codes = [row["center_code"] for row in every["rows"]]
+    assert len(codes) > 300  # every center of the prefecture, the reason for paging
+    assert f"共 {len(codes)} 行" in centers.locator("nav.pager").inner_text()
+    centers.get_by_role("link", name="末页").click()
+    centers = page.locator("#t-compliance_centers")
+    last = centers.locator("tbody tr").last
+    assert last.is_visible()  # the table a person paged is shown open
+    assert last.locator("td").nth(1).inner_text() == codes[-1]
+    assert f"第 {len(codes)}–" not in centers.locator("nav.pager").inner_text()
+    assert (
+        centers.locator("nav.pager")
+        .inner_text()
+        .startswith(f"第 {(len(codes) - 1) // 50 * 50 + 1}–{len(codes)} 行")
+    )
