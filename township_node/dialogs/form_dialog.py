@@ -20,7 +20,11 @@ from textual.widgets.selection_list import Selection
 from ._base import WindowDialog
 from .confirm_dialog import ConfirmDialog
 
-__all__ = ["FieldSpec", "FormDialog", "FormError"]
+__all__ = ["TEXT_LIMIT", "FieldSpec", "FormDialog", "FormError"]
+
+TEXT_LIMIT = 500
+"""Characters a text field takes (a reason, a note): the hub bounds a reason to 500 too, and
+a longer one is a paste gone wrong, refused with a message rather than cut silently."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +167,13 @@ class FormDialog(WindowDialog[dict[str, Any]]):
             value = widget.value.strip()
         if spec.required and not value:
             return value, t("请填写{label}", label=t(spec.label))
+        if spec.kind == "text" and len(value) > TEXT_LIMIT:
+            return value, t(
+                "{label}最多 {limit} 个字，现在 {n} 个字，请删减",
+                label=t(spec.label).split("（")[0],  # 意见（可不填） → 意见
+                limit=TEXT_LIMIT,
+                n=len(value),
+            )
         if spec.kind == "number" and value:
             if not value.isdigit():
                 return value, t("请填写{label}", label=t(spec.label))

@@ -153,7 +153,6 @@ class AcceptScreen(WindowScreen):
         )
         text = receipt_text(facts)
         path = save_receipt(session.home.path, facts, text)
-        self.notify(self.t("已受理，办件编号 {case_no}", case_no=case.case_no))
         self.app.push_screen(ReceiptDialog(text, path), callback=lambda _result: self.action_new())
 
     def _promised_by(self) -> date | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -87,6 +88,15 @@ class ItemPicker(Vertical):
             results.add_option(Option(label, id=item.code))
         if results.option_count:
             results.highlighted = 0
+        t = session.texts
+        self.query_one("#item-info", Static).update(
+            ""
+            if results.option_count or not query.strip()
+            else "[b yellow]"
+            + escape(t("没有找到“{query}”", query=query.strip()))
+            + "[/]\n"
+            + t("可输入事项名称中的几个字、全拼或拼音首字母，如“低保”“dibao”“db”")
+        )
 
     def action_move(self, step: int) -> None:
         results = self.query_one("#item-results", OptionList)
