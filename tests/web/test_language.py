@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 
@@ -24,6 +24,7 @@ ALLOWED_WORDS = {"CSV", "XLSX", "Excel", "JSON", *ACCOUNTS, "pref-viewer"}
 users chose Latin names; a name is the person's data, not the dashboard's language)."""
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+-]*")
 _SAME_KIND = 4
+_TABLE_VIEW_ARGS = {"table", "sort", "dir", "page"}
 """Pages of one kind (codes and ids aside) the crawl opens: enough to meet every table, few
 enough that the prefecture's hundreds of empty townships do not hide its case pages."""
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
@@ -83,6 +84,14 @@ def links_of(html: str) -> list[str]:
     return parser.links
 
 
+def _kind(path: str) -> str:
+    """A page with its ids as N and without its table view arguments (sort, order, page):
+    every sorting of every table is a link, and a few of them show the page's words."""
+    target = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(target.query) if k not in _TABLE_VIEW_ARGS]
+    return _ID.sub("N", target.path + "?" + urlencode(query))
+
+
 async def crawl(client, start: str = "/dash/") -> dict[str, list[str]]:
     """Every dashboard page reachable from `start` by a link -> the English words on it."""
     found: dict[str, list[str]] = {}
@@ -90,7 +99,7 @@ async def crawl(client, start: str = "/dash/") -> dict[str, list[str]]:
     queue = [start]
     while queue:
         path = queue.pop(0)
-        kind = _ID.sub("N", path)
+        kind = _kind(path)
         if path in found or kinds.get(kind, 0) >= _SAME_KIND:
             continue
         kinds[kind] = kinds.get(kind, 0) + 1
