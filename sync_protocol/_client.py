@@ -129,17 +129,31 @@ class HubClient:
         )
         return SignedDocument.from_dict(answer.require("receipt")[0])
 
-    def upload_batch(self, blob: bytes, *, piece_size: int = 16 * 1024) -> SignedDocument:
+    def upload_batch(
+        self,
+        blob: bytes,
+        *,
+        piece_size: int = 16 * 1024,
+        before_last: Callable[[], object] | None = None,
+    ) -> SignedDocument:
         """Sends one sealed batch in pieces, resuming where the hub's copy ends.
 
         A dropped connection costs only the piece in flight: the next attempt (this call's
         retries, or a later round with the same bytes) asks the hub how much it holds.
         Returns the signed receipt, as `submit_batch` does.
+
+        Args:
+            before_last: called once before the piece that completes the frame (which makes
+                the hub ingest it); a node with batches in flight waits there for the answer
+                to the batch before, so that the hub never has to hold this one.
         """
         upload = f"/v1/uploads/{hashlib.sha256(blob).hexdigest()}"
         offset = int(self._call("GET", upload).require("offset")[0])
         while True:
             end = min(len(blob), max(offset, 0) + piece_size)
+            if end == len(blob) and before_last is not None:
+                before_last()
+                before_last = None
             answer = self._call(
                 "PUT",
                 upload,

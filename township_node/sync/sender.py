@@ -1,16 +1,24 @@
 """Provides the batch sender: sealed batches out, verified receipts in.
 
-Batches go out with a small window in flight (two by default), so sealing and HTTP on the
-node overlap with verifying and applying at the hub. The hub applies strictly in order: a
-batch that overtakes its predecessor is held there and applied when the predecessor lands.
-Whatever is still unacknowledged after the pipelined pass is sent again one by one,
-following the hub's cursor; the hub answers a batch it already applied with the receipt it
-issued, so resending is always safe.
+Batches go out with a small window in flight (two by default), so sealing and the upload
+of a batch's first pieces overlap with the hub applying the batch before it. The request
+that completes a batch (its single POST, or its last upload piece) waits for the answer to
+the batch before it: the hub applies strictly in order, and a batch that overtook its
+predecessor would be held there, answered "held", and sent again by the pass below although
+the hub applied it moments later. Waiting for that answer costs nothing the window bought:
+the hub applies one batch of a node at a time anyway.
+
+Whatever is still unacknowledged after the pipelined pass (after a failure, or a batch held
+for one this round did not send) is sent again one by one, following the hub's cursor; the
+hub answers a batch it already applied with the receipt it issued, so resending is always
+safe.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -120,9 +128,14 @@ class BatchSender:
     def _pipelined(self, batches: list[SignedBatch]) -> None:
         with ThreadPoolExecutor(max_workers=self._window) as pool:
             in_flight: deque[Future[_Answer]] = deque()
+            predecessor_answered: threading.Event | None = None
             try:
                 for batch in batches:
-                    in_flight.append(pool.submit(self._exchange, batch))
+                    answered = threading.Event()
+                    in_flight.append(
+                        pool.submit(self._exchange_after, batch, predecessor_answered, answered)
+                    )
+                    predecessor_answered = answered
                     if len(in_flight) >= self._window:
                         self._record(in_flight.popleft().result())
                 while in_flight:
@@ -143,28 +156,48 @@ class BatchSender:
                 queue = self._outbox.batches_from(next_seq)
                 _require_batch(queue, next_seq)
 
-    def _exchange(self, batch: SignedBatch) -> _Answer:
+    def _exchange_after(
+        self,
+        batch: SignedBatch,
+        predecessor_answered: threading.Event | None,
+        answered: threading.Event,
+    ) -> _Answer:
+        """Exchanges `batch`, completing it at the hub only once its predecessor is answered
+        (or failed: then this one may be held, and the pass after the window resends it)."""
+        wait = predecessor_answered.wait if predecessor_answered is not None else None
         try:
-            return self._exchange_once(batch)
+            return self._exchange(batch, before_last=wait)
+        finally:
+            answered.set()
+
+    def _exchange(
+        self, batch: SignedBatch, *, before_last: Callable[[], object] | None = None
+    ) -> _Answer:
+        try:
+            return self._exchange_once(batch, before_last)
         except HubRejected as exc:
             if exc.remote_code == "malformed_input":
                 # The hub could not read our sealed copy (damaged on disk or on the way):
                 # the signed batch in the database is intact, so seal it afresh, once.
                 forget_sealed(self._home, batch.header.batch_seq)
-                return self._exchange_once(batch)
+                return self._exchange_once(batch, before_last)
             if exc.remote_code != "wrong_recipient" or self._refreshed:
                 raise
         # The hub rotated its sealing key since we pinned it: fetch it and seal again.
         self._refreshed = True
         self._hub = refresh_hub_info(self._home, self._client)
-        return self._exchange_once(batch)
+        return self._exchange_once(batch, before_last)
 
-    def _exchange_once(self, batch: SignedBatch) -> _Answer:
+    def _exchange_once(
+        self, batch: SignedBatch, before_last: Callable[[], object] | None
+    ) -> _Answer:
         blob = sealed_blob(self._home, batch, self._hub)
         try:
             if len(blob) > RESUMABLE_ABOVE:
-                document = self._client.upload_batch(blob)
+                document = self._client.upload_batch(blob, before_last=before_last)
             else:
+                if before_last is not None:
+                    before_last()
                 document = self._client.submit_batch(blob)
         except HubRejected as exc:
             if exc.remote_code in _BATCH_SPECIFIC:
