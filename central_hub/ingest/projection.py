@@ -63,22 +63,30 @@ def project_events(
     by_case: dict[str, list[Event]] = {}
     for event in batch_events:
         by_case.setdefault(event.case_id, []).append(event)
-    quarantined = _acceptances_refused(batch_events, catalogs)
-    bad = {q.event.event_id for q in quarantined}
     # The stored rows of the cases this batch continues: whether each exists, and what the
     # rollups must take back when it changes (one read for both).
     before = case_rows(conn, by_case)
     stored = _stored_events(conn, before.keys() | _cases_with_pending(conn, by_case))
+    refused_acceptances: list[Quarantined] = []
+    refused_by_fold: list[Quarantined] = []
     folds: list[CaseFold] = []
     for case_id, new_events in by_case.items():
         old = stored.get(case_id, [])
-        bad |= {event.event_id for event, was_quarantined in old if was_quarantined}
+        bad = {event.event_id for event, was_quarantined in old if was_quarantined}
         kept = [event for event, was_quarantined in old if not was_quarantined]
         fresh = [event for event in new_events if event.event_id not in bad]
-        history = casework.fold_history(_case_event(e, center_of) for e in (*kept, *fresh))
-        refused = _refused(history, fresh, bad)
-        quarantined += refused
+        history = _fold(kept, fresh, center_of)
+        refusals = _acceptances_refused(history, fresh, catalogs)
+        if refusals:  # rare: fold again without the acceptances the catalog refuses
+            refused_acceptances += refusals
+            bad |= {q.event.event_id for q in refusals}
+            fresh = [event for event in fresh if event.event_id not in bad]
+            history = _fold(kept, fresh, center_of)
+        refused_by_fold += _refused(history, fresh, bad)
         folds.append(CaseFold(case_id, history, kept, fresh, case_id in before))
+    order = {event.event_id: index for index, event in enumerate(batch_events)}
+    refused_acceptances.sort(key=lambda q: order[q.event.event_id])
+    quarantined = refused_acceptances + refused_by_fold
     _write_rows(conn, folds, before, calendar, now)
     refused_ids = {q.event.event_id for q in quarantined}
     route_cases(conn, folds, quarantined=refused_ids, center_of=center_of, now=now)
@@ -111,25 +119,40 @@ def _refused(history: casework.CaseHistory, fresh: list[Event], bad: set[str]) -
     return refused
 
 
+def _fold(
+    kept: list[Event], fresh: list[Event], center_of: Callable[[str], str]
+) -> casework.CaseHistory:
+    return casework.fold_history(_case_event(e, center_of) for e in (*kept, *fresh))
+
+
 def _acceptances_refused(
-    batch_events: Sequence[Event], catalogs: CatalogVersions
+    history: casework.CaseHistory, fresh: list[Event], catalogs: CatalogVersions
 ) -> list[Quarantined]:
-    """Judges each acceptance by the catalog it names: delegated-away or unavailable items are
-    refused here as at the window. A version this hub has not seen cannot be judged yet."""
+    """Judges each new acceptance by the catalog it names: delegated-away or unavailable items
+    are refused here as at the window. A version this hub has not seen cannot be judged yet.
+
+    The applied acceptance is judged on the folded state, whose acceptance fields (center,
+    item, catalog version, level that decides, time) only the accept sets: so an accept is
+    parsed and its applicant validated once. Another acceptance of the case (one the fold set
+    aside or left pending) is parsed on its own, as the fold would not judge it by the catalog.
+    """
     refused = []
-    for event in batch_events:
+    for event in fresh:
         if event.type != "accept":
             continue
-        try:
-            state = casework.apply_event(
-                None,
-                case_id=event.case_id,
-                type=event.type,
-                payload=event.payload,
-                occurred_at=parse_timestamp(event.occurred_at),
-            )
-        except casework.CaseworkError:
-            continue  # the fold sets it aside with its reason
+        if history.state is not None and history.applied[0] == event.event_id:
+            state = history.state
+        else:
+            try:
+                state = casework.apply_event(
+                    None,
+                    case_id=event.case_id,
+                    type=event.type,
+                    payload=event.payload,
+                    occurred_at=parse_timestamp(event.occurred_at),
+                )
+            except casework.CaseworkError:
+                continue  # the fold sets it aside with its reason
         violation = _acceptance_violation(catalogs, state, event)
         if violation is not None:
             refused.append(Quarantined(event, violation))
