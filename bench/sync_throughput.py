@@ -49,7 +49,7 @@ from township_node.casebook import CaseBook  # noqa: E402
 from township_node.catalog import current_catalog  # noqa: E402
 from township_node.enrollment import enroll  # noqa: E402
 from township_node.home import init_home as init_node  # noqa: E402
-from township_node.sync import sync_once  # noqa: E402
+from township_node.sync import sender, sync_once  # noqa: E402
 
 
 def fill(home, n_events: int) -> None:
@@ -234,7 +234,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=int, default=2, help="batches in flight")
     parser.add_argument("--no-peer", action="store_true", help="skip the PouchDB baseline")
+    parser.add_argument(
+        "--resumable-above",
+        type=int,
+        default=sender.RESUMABLE_ABOVE,
+        help="sealed bytes above which a batch goes up as a resumable upload (the node's rule)",
+    )
     args = parser.parse_args()
+    sender.RESUMABLE_ABOVE = args.resumable_above  # the node runs in this process
     info = machine()
     with_peer = not args.no_peer and peer_ready()
     if not args.no_peer and not with_peer:
@@ -262,6 +269,7 @@ def main() -> None:
             "bench": "sync_throughput_summary",
             "events_recorded": n,
             "runs": args.runs,
+            "resumable_above": args.resumable_above,
             "median_events_per_s": round(median([r["events_per_s"] for r in runs])),
             "events_per_s_range": _spread([r["events_per_s"] for r in runs]),
             "median_cases_per_s": round(median([r["cases_per_s"] for r in runs])),

@@ -40,7 +40,7 @@ from township_node.casebook import CaseBook  # noqa: E402
 from township_node.catalog import available_items, center_level, current_catalog  # noqa: E402
 from township_node.errors import SyncFailed  # noqa: E402
 from township_node.home import open_home  # noqa: E402
-from township_node.sync import run_round  # noqa: E402
+from township_node.sync import run_round, sender  # noqa: E402
 
 KBIT_64 = 64_000 // 8  # bytes per second
 ONE_WAY = 0.150
@@ -161,7 +161,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1, help="first run's seed; then +1 per run")
+    parser.add_argument(
+        "--resumable-above",
+        type=int,
+        default=sender.RESUMABLE_ABOVE,
+        help="sealed bytes above which a batch goes up as a resumable upload (the node's rule)",
+    )
     args = parser.parse_args()
+    sender.RESUMABLE_ABOVE = args.resumable_above  # the node runs in this process
     info = machine()
     runs = []
     for i in range(args.runs):
@@ -172,6 +179,7 @@ def main() -> None:
         "bench": "throttled_link_summary",
         "runs": args.runs,
         "target_seconds": 30,
+        "resumable_above": args.resumable_above,
         **{
             f"median_{key}": median([r[key] for r in runs])
             for key in ("events", "seconds", "rounds", "bytes_up", "bytes_down")
