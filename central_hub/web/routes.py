@@ -8,7 +8,7 @@ from the signed-in user and builds a ViewContext, whose checks apply the scope.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -33,7 +33,7 @@ from .integrations import (
     reconcile_tables,
 )
 from .node_tables import nodes_table
-from .period import parse_period
+from .period import chinese_date, parse_period
 from .picker import period_picker
 from .queries import node_center
 from .render import Renderer, root_of
@@ -82,6 +82,7 @@ class Pages:
             {
                 "period": ctx.period,
                 "picker": picker,
+                "printed_at": _printed_at(ctx.now),
                 "export_args": export_args,
                 "ctx": ctx,
                 **context,
@@ -316,3 +317,9 @@ def _trend_chart(rows: list[dict[str, Any]]) -> Any:
         ],
         title="月度受理与办结",
     )
+
+
+def _printed_at(now: datetime) -> str:
+    """When the page was made, as a printed report dates itself: 2026年12月7日 13:52."""
+    local = now.astimezone(casework.CHINA_TZ)
+    return f"{chinese_date(local.date())} {local:%H:%M}"

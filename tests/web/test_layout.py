@@ -7,6 +7,7 @@ process; the browser is Debian's Chromium driven by Playwright (see test_browser
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -148,3 +149,28 @@ def test_prefecture_compliance_page_is_short_and_its_pages_reach_the_last_center
         .inner_text()
         .startswith(f"第 {(len(codes) - 1) // 50 * 50 + 1}–{len(codes)} 行")
     )
+
+
+@pytest.mark.parametrize("path", [f"/dash/county/{ZHAOJUE}?period=2026", "/dash/compliance"])
+def test_a_printed_page_is_a_dated_report_of_its_unit_and_period(
+    prefecture, on_office_screen, path
+):
+    page = on_office_screen
+    page.goto(prefecture.url + path)
+    assert not page.locator("p.print-head").is_visible()  # on the screen the header says it
+    page.emulate_media(media="print")
+    head = page.locator("p.print-head")
+    assert head.is_visible()
+    hub_name = page.evaluate("document.querySelector('a.brand').textContent").split(" · ")[0]
+    title = page.locator("h1").inner_text()
+    text = head.inner_text()
+    assert text.startswith(f"{hub_name} · {title} · 统计期间：")
+    assert re.search(r"打印于 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$", text), text
+    if "period=2026" in path:
+        assert "统计期间：2026年 ·" in text
+    rest = page.locator("tr.rest").all()
+    assert all(row.is_visible() for row in rest), "a collapsed table prints only its first rows"
+    assert rest or path != "/dash/compliance"  # its long tables are collapsed on the screen
+    for hidden in ("header.top", "section.period", ".exports", "footer"):
+        for element in page.locator(hidden).all():
+            assert not element.is_visible(), f"{hidden} is printed on {path}"
