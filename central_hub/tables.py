@@ -49,6 +49,11 @@ class Column:
         if self.kind not in KINDS:
             raise ValueError(f"column kind {self.kind!r} is not one of {KINDS}")
 
+    @property
+    def is_numeric(self) -> bool:
+        """Figures: shown right-aligned, sorted largest first."""
+        return self.kind in ("int", "pct", "yuan")
+
 
 @dataclass(frozen=True, slots=True)
 class Table:
@@ -105,8 +110,7 @@ def print_tables(tables: Sequence[Table]) -> None:
             continue
         shown = RichTable(title=f"{table.title_zh} {table.title_en}", title_justify="left")
         for column in table.columns:
-            numeric = column.kind in ("int", "pct", "yuan")
-            shown.add_column(column.label_zh, justify="right" if numeric else "left")
+            shown.add_column(column.label_zh, justify="right" if column.is_numeric else "left")
         for row in table.rows:
             shown.add_row(*(table.cell_text(row, column) for column in table.columns))
         console.print(shown if table.rows else f"{table.title_zh}：（无 none）")

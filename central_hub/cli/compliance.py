@@ -143,8 +143,7 @@ def print_tables(tables: Sequence[Table]) -> None:
         shown, hidden = _terminal_view(table)
         rich = RichTable(title=f"{shown.title_zh} {shown.title_en}", title_justify="left")
         for column in shown.columns:
-            numeric = column.kind in ("int", "pct", "yuan")
-            rich.add_column(column.label_zh, justify="right" if numeric else "left")
+            rich.add_column(column.label_zh, justify="right" if column.is_numeric else "left")
         for row in shown.rows[:_SHOWN_ROWS]:
             rich.add_row(*(shown.cell_text(row, column) for column in shown.columns))
         console.print(rich if shown.rows else f"{shown.title_zh}：无 (none)")

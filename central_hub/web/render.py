@@ -31,7 +31,6 @@ __all__ = ["STATIC_DIR", "Renderer", "cell_class", "china_time", "root_of", "uni
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_NUMERIC = ("int", "pct", "yuan")
 
 
 def china_time(value: Any) -> str:
@@ -47,7 +46,7 @@ def china_time(value: Any) -> str:
 def cell_class(column: Column) -> str:
     """How a cell is laid out: figures right-aligned and times kept on one line ("num",
     "when"); text ("text") may wrap, so a wide table fits an office screen."""
-    if column.kind in _NUMERIC:
+    if column.is_numeric:
         return "num"
     return "when" if column.kind in ("date", "datetime") else "text"
 

@@ -31,7 +31,6 @@ COLLAPSE_AFTER = 12
 SHOWN_ROWS = 10
 """... to its first rows, the rest behind 展开 (a <details>, no script needed)."""
 _VIEW_ARGS = ("table", "sort", "dir", "page")
-_NUMERIC = ("int", "pct", "yuan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,10 @@ class TableView:
     def last_row(self) -> int:
         return min(self.page * PAGE_ROWS, self.unit_rows)
 
-    shown_rows: int = SHOWN_ROWS
+    @property
+    def shown_rows(self) -> int:
+        """Rows a collapsed page shows before 展开."""
+        return SHOWN_ROWS
 
     @property
     def collapsed(self) -> bool:
@@ -66,7 +68,7 @@ class TableView:
 
     def hidden_until_opened(self, index: int, row: Mapping[str, Any]) -> bool:
         """Whether the row at `index` on this page waits behind 展开 (a total row never)."""
-        return self.collapsed and index >= SHOWN_ROWS and not is_total(self.table, row)
+        return self.collapsed and index >= self.shown_rows and not is_total(self.table, row)
 
     def is_total(self, row: Mapping[str, Any]) -> bool:
         return is_total(self.table, row)
@@ -76,7 +78,7 @@ class TableView:
         if column.key == self.sort:
             direction = "asc" if self.descending else "desc"
         else:
-            direction = "desc" if column.kind in _NUMERIC else "asc"
+            direction = "desc" if column.is_numeric else "asc"
         return self._href(sort=column.key, dir=direction)
 
     def sort_state(self, column: Column) -> str:
@@ -161,9 +163,9 @@ def _sort_of(table: Table, asked: Mapping[str, str]) -> tuple[str, bool]:
 
 
 def _page_of(typed: str, pages: int) -> int:
-    if not typed.strip():
-        return 1
     text = typed.strip()
+    if not text:
+        return 1
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= pages:
         raise BadQuery(
             f"page {typed!r} is not 1..{pages}",
@@ -175,11 +177,10 @@ def _page_of(typed: str, pages: int) -> int:
 def _sorted(rows: list[dict[str, Any]], column: Column, descending: bool) -> list[dict[str, Any]]:
     """By the column's value; rows without one last whichever way (a rate of no cases is not
     a rate of 0)."""
-    numeric = column.kind in _NUMERIC
 
     def key(row: dict[str, Any]) -> Any:
         value = row.get(column.key)
-        if numeric:
+        if column.is_numeric:
             return float(value) if isinstance(value, (int, float)) else 0.0
         return str(value)
 
