@@ -110,6 +110,7 @@ def build_dashboard(
         Route("/county/{code}", pages.county, methods=["GET"]),
         Route("/township/{code}", pages.township, methods=["GET"]),
         Route("/case/{case_id}", pages.case, methods=["GET"]),
+        Route("/search", pages.search, methods=["GET"]),
         Route("/nodes", pages.nodes, methods=["GET"]),
         Route("/nodes/{node_id}/{action}", pages.node_action, methods=["POST"]),
         Route("/compliance", pages.compliance, methods=["GET"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -38,6 +39,7 @@ from .picker import period_picker
 from .queries import node_center
 from .render import Renderer, root_of
 from .scope import scope_of
+from .search import SEARCH_LIMIT, search
 from .sessions import SessionStore
 from .table_view import table_views
 from .unit_tables import (
@@ -153,6 +155,9 @@ class Pages:
             ctx,
             title=casework.org(code).name,
             county_code=code,
+            silent_first_query=urlencode(
+                {**ctx.period.as_query(), "table": "centers", "sort": "silent_days", "dir": "desc"}
+            ),
             coverage=coverage_bar(
                 synced, len(in_tree), title=f"{SILENT_AFTER_DAYS}日内有同步的乡镇"
             ),
@@ -197,6 +202,23 @@ class Pages:
             county_code=code[:6],
             county_name=casework.org(code[:6]).name,
             tables=tables,
+        )
+
+    def search(self, request: Request) -> Response:
+        """Cases by number and units by name in view; straight to the one a query names."""
+        user = signed_in_user(request, self.sessions)
+        ctx = self._context(request, user)
+        found = search(ctx, request.query_params.get("q", ""))
+        if found.only_match:
+            return RedirectResponse(f"{root_of(request)}/{found.only_match}", 303)
+        return self._render(
+            request,
+            user,
+            "search.html",
+            ctx,
+            title="搜索",
+            found=found,
+            search_limit=SEARCH_LIMIT,
         )
 
     def nodes(self, request: Request) -> Response:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import casework
-from sync_protocol import format_timestamp
+from sync_protocol import format_timestamp, parse_timestamp
 
 from ..reports import CATEGORY_LABELS
 from ..tables import Column, Table
@@ -127,6 +127,7 @@ def centers_table(ctx: ViewContext) -> Table:
                 **_counted(counts.get(code, Counts())),
                 "nodes": contact["nodes"],
                 "last_contact": contact["last_contact"],
+                "silent_days": _days_since(ctx, contact["last_contact"]),
                 "sync_state": _sync_state(contact, recent),
             }
         )
@@ -140,11 +141,19 @@ def centers_table(ctx: ViewContext) -> Table:
             *_COUNTS,
             Column("nodes", "终端数", "nodes", "int"),
             Column("last_contact", "最近同步", "last contact", "datetime"),
+            Column("silent_days", "沉默天数", "days silent", "int"),
             Column("sync_state", "同步状态", "sync state"),
         ),
         rows,
         links={"center_name": "center_code"},
     )
+
+
+def _days_since(ctx: ViewContext, contact: str | None) -> int | None:
+    """Whole days since a center's last contact (0 today); None when it never synced."""
+    if contact is None:
+        return None
+    return max(0, (ctx.now - parse_timestamp(contact)).days)
 
 
 def _sync_state(contact: dict[str, Any], recent: str) -> str:
