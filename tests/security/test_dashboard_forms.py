@@ -73,3 +73,11 @@ def test_dashboard_forms_never_answer_5xx_whatever_is_typed(county, admin, form,
 def test_campaign_dashboard_forms_never_answer_5xx_whatever_is_typed(county, admin, form, which):
     path = _paths(county)[which]
     assert _post(admin, path, form).status_code < 500
+
+
+@given(typed=VALUES)
+@settings(max_examples=40, **SETTINGS)
+def test_the_search_box_never_answers_5xx_whatever_is_typed(admin, typed):
+    answer = admin.get("/dash/search", params={"q": typed})
+    assert answer.status_code < 500, (typed, answer.text[:300])
+    assert 'lang="zh-CN"' in answer.text or answer.status_code == 303

@@ -135,3 +135,10 @@ def _last_contact(network):
     scope = Scope(None, can_act=False, sees_identity=True)
     (node,) = node_rows(network.hub.engine, scope, center=ZHAOJUE_TOWNSHIP)
     return parse_timestamp(node["last_contact_at"])
+
+
+async def test_what_was_typed_is_shown_as_text(browser):
+    client = await browser("zj-admin")
+    answer = await client.get("/dash/search", params={"q": "<script>alert(1)</script>"})
+    assert "<script>alert" not in answer.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
