@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from .home import open_home
+from .idle_gc import IdleCollector
 from .messages import CaseRecorded, ClerkSignedIn
 from .screens import (
     AcceptScreen,
@@ -104,6 +105,7 @@ class TownshipApp(App[None]):
         self._lock_after = _seconds(self.session, LOCK_AFTER_SETTING, lock_after, 300)
         self._idle_clock = idle_clock
         self._last_input = idle_clock()
+        self.idle_collector = IdleCollector()
         self._locked = True
         self._resume_mode = "today"
         localize_bindings(self, self.session.texts)
@@ -125,18 +127,25 @@ class TownshipApp(App[None]):
             self.set_interval(min(10.0, self._sync_interval), self._sync_when_due)
         if self._lock_after > 0:
             self.set_interval(min(5.0, self._lock_after / 2), self.lock_if_idle)
+        self.set_interval(self.idle_collector.quiet_after / 2, self.collect_if_quiet)
 
     def get_key_display(self, binding: Binding) -> str:
         """Keys as the clerk's keyboard names them: Ctrl+S, F12, Esc, Enter, T."""
         return key_name(binding.key)
 
     def on_unmount(self) -> None:
+        self.idle_collector.release()
         self.session.home.close()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self._last_input = self._idle_clock()
+            self.idle_collector.input_came(self._last_input)
         await super().on_event(event)
+
+    def collect_if_quiet(self) -> None:
+        """The garbage collection held while the clerk typed runs once they stop (idle_gc)."""
+        self.idle_collector.collect_if_quiet(self._idle_clock())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing but sign-in works while no clerk is signed in (or the window is locked).
