@@ -89,8 +89,25 @@ def keystrokes(home: Path) -> dict[str, object]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+class _FullCollections:
+    """Times each generation-2 collection: the pause the window holds off while typing."""
+
+    def __init__(self) -> None:
+        self.full_ms: list[float] = []
+        self._began = 0.0
+
+    def note(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.full_ms.append(round(1000 * (time.perf_counter() - self._began), 1))
+
+
 def _typing_child(home: Path) -> None:
     import asyncio
+    import gc
 
     from textual import events
     from textual.widgets import Input
@@ -98,6 +115,8 @@ def _typing_child(home: Path) -> None:
     from bench.tui_fill import ADMIN_PIN
     from township_node.app import TownshipApp
     from township_node.screens import CasesScreen
+
+    collections = _FullCollections()
 
     async def run() -> dict[str, object]:
         app = TownshipApp(home, sync_interval=0, lock_after=0, clock=lambda: NOW)
@@ -110,6 +129,7 @@ def _typing_child(home: Path) -> None:
             assert isinstance(screen, CasesScreen)
             field = screen.query_one("#case-search", Input)
             echo, results = [], []
+            gc.callbacks.append(collections.note)
             for key in KEYS:
                 began = time.perf_counter()
                 char = key if len(key) == 1 else None
@@ -122,8 +142,14 @@ def _typing_child(home: Path) -> None:
                     await asyncio.sleep(0.0002)
                 results.append(time.perf_counter() - began)
                 await pilot.pause()
+            gc.callbacks.remove(collections.note)
             rows = screen.query_one("#case-table").row_count
-        return {"echo_s": echo, "results_s": results, "rows_shown_last": rows}
+        return {
+            "echo_s": echo,
+            "results_s": results,
+            "rows_shown_last": rows,
+            "full_gc_while_typing_ms": collections.full_ms,
+        }
 
     measured = asyncio.run(run())
     measured["maxrss_mb"] = _peak_mb()
@@ -175,6 +201,7 @@ def main() -> None:
         "cases": args.cases,
         "keys": per_key,
         "rows_shown_last": typing["rows_shown_last"],
+        "full_gc_while_typing_ms": typing["full_gc_while_typing_ms"],
         "maxrss_mb": typing["maxrss_mb"],
     }
     print(json.dumps(keystrokes_line, ensure_ascii=False), flush=True)
