@@ -101,6 +101,13 @@ _EN: dict[str, str] = {
     "在办": "Open",
     "即将到期": "Due soon",
     "已超期": "Overdue",
+    "期限内": "In time",
+    "超": "!!",
+    "急": "!",
+    "补": "+",
+    "发送 {batches} 批、{events} 个事件，收到其他中心的动态 {fed} 个": (
+        "{batches} batches, {events} events sent, {fed} received from other centers"
+    ),
     "待补材料": "Awaiting materials",
     "灯": "Light",
     "办件编号": "Case no.",

@@ -20,14 +20,11 @@ from ..errors import NodeError
 from ..messages import CaseRecorded
 from ..receipts import mask_id
 from ..texts import center_name, local_time
-from ..widgets import light_of
+from ..widgets import LIGHTS, light_of
 from ._base import WindowScreen
 from .case_keys import CASE_KEYS, KeyState, key_states, what_happens
 
 __all__ = ["CaseScreen"]
-
-_LIGHT_WORDS = {"red": "已超期", "yellow": "即将到期", "green": "", "paused": "待补材料"}
-_LIGHT_STYLE = {"red": "bold red", "yellow": "bold yellow", "green": "green", "paused": "cyan"}
 
 
 class CaseScreen(WindowScreen):
@@ -84,7 +81,7 @@ class CaseScreen(WindowScreen):
         t, session = self.t, self.session
         case = session.casebook.get(self.case_no)
         light = light_of(case, today=session.today(), soon_until=session.soon_until())
-        warning = f"  [{_LIGHT_STYLE[light]}]● {t(_LIGHT_WORDS[light])}[/]" if light else ""
+        warning = f"  [{LIGHTS[light].style}]● {t(LIGHTS[light].word)}[/]" if light else ""
         due = case.due_date or "—"
         if case.due_date and case.due_provisional:
             due += f"（{t('暂定')}）"

@@ -3,6 +3,8 @@ plain words, "sync now", and the USB folder for days without a link."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -118,7 +120,7 @@ class SyncScreen(WindowScreen):
         )
         words = {"ok": t("成功"), "failed": t("失败"), "rejected": t("被拒")}
         for at, outcome, detail in rows:
-            said = detail if outcome == "ok" else plain_error(detail)
+            said = _round_said(detail, t) if outcome == "ok" else plain_error(detail)
             log.add_row(local_time(at, today=today), words.get(outcome, outcome), said)
 
     def action_usb(self, direction: str) -> None:
@@ -172,3 +174,16 @@ class SyncScreen(WindowScreen):
             applied=getattr(result, "applied", "?"),
             receipts=getattr(result, "receipts", "?"),
         )
+
+
+_ROUND_DETAIL = re.compile(r"(\d+) batches, (\d+) events, (\d+) fed")
+
+
+def _round_said(detail: str, t: Callable[..., str]) -> str:
+    """A good round as the clerk reads it; sync_log keeps the English the log files use."""
+    counts = _ROUND_DETAIL.fullmatch(detail)
+    if counts is None:
+        return detail
+    batches, events, fed = counts.groups()
+    said = "发送 {batches} 批、{events} 个事件，收到其他中心的动态 {fed} 个"
+    return t(said, batches=batches, events=events, fed=fed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .applicant_form import FIELDS, ApplicantForm, check_field
-from .case_table import CaseTable, light_of
+from .case_table import LIGHTS, CaseTable, Light, light_of
 from .item_picker import ItemPicker
 from .key_footer import KeyFooter
 from .link_indicator import LinkIndicator
@@ -12,10 +12,12 @@ from .status_bar import StatusBar
 
 __all__ = [
     "FIELDS",
+    "LIGHTS",
     "ApplicantForm",
     "CaseTable",
     "ItemPicker",
     "KeyFooter",
+    "Light",
     "LinkIndicator",
     "MaterialsChecklist",
     "StatusBar",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
@@ -13,9 +14,26 @@ from ..queries import CaseRow
 from ..session import session_of
 from ..texts import clip
 
-__all__ = ["CaseTable", "light_of"]
+__all__ = ["LIGHTS", "CaseTable", "Light", "light_of"]
 
-_LIGHT_STYLE = {"red": "bold red", "yellow": "bold yellow", "green": "green", "paused": "cyan"}
+
+@dataclass(frozen=True, slots=True)
+class Light:
+    """How a warning light reads without its colour too (a monochrome or colour-blind screen):
+    a one-character mark in the list, a word on the case page."""
+
+    mark: str
+    style: str
+    word: str
+
+
+LIGHTS = {
+    "red": Light("超", "bold red", "已超期"),
+    "yellow": Light("急", "bold yellow", "即将到期"),
+    "paused": Light("补", "cyan", "待补材料"),
+    "green": Light("●", "green", "期限内"),
+}
+"""By light_of's answer; a closed case has no light."""
 
 
 class Dated(Protocol):
@@ -50,7 +68,7 @@ class CaseTable(DataTable[Text | str]):
 
     def on_mount(self) -> None:
         t = session_of(self).texts
-        self.add_column(" ", key="light", width=1)
+        self.add_column(" ", key="light", width=2)
         self.add_column(t("办件编号"), key="case_no", width=15)
         self.add_column(t("申请人"), key="applicant", width=10)
         self.add_column(t("事项"), key="item", width=18)
@@ -69,7 +87,7 @@ class CaseTable(DataTable[Text | str]):
                 continue
             light = light_of(row, today=today, soon_until=soon)
             self.add_row(
-                Text("●" if light else " ", style=_LIGHT_STYLE.get(light, "")),
+                _mark(light, session.texts),
                 row.case_no.removeprefix(prefix),
                 clip(row.applicant_name, 10),
                 clip(session.item_name(row.item_code), 18),
@@ -90,3 +108,10 @@ def _due(row: CaseRow, provisional: str) -> str:
     if not row.due_date:
         return ""
     return f"{row.due_date[5:]} {provisional}" if row.due_provisional else row.due_date
+
+
+def _mark(light: str, t: Callable[[str], str]) -> Text:
+    if not light:
+        return Text(" ")
+    found = LIGHTS[light]
+    return Text(t(found.mark), style=found.style)

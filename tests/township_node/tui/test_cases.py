@@ -100,3 +100,27 @@ async def test_down_arrow_from_the_search_field_enters_the_list(make_app, node_h
         await pilot.press("down")
         await settle(pilot)
         assert app.focused is app.screen.query_one("#case-table")
+
+
+async def test_each_light_reads_without_its_colour_in_the_list_and_on_the_case(make_app, node_home):
+    late = datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
+    in_time = add_cases(node_home, 1, item_code="SAMPLE-MZ-001")
+    soon = add_cases(node_home, 1, item_code="SAMPLE-CL-005")
+    overdue = add_cases(node_home, 1, item_code="SAMPLE-CL-005", at=late)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        table = app.screen.query_one("#case-table")
+        marks = {
+            str(table.coordinate_to_cell_key((i, 0)).row_key.value): str(table.get_cell_at((i, 0)))
+            for i in range(table.row_count)
+        }
+        assert marks == {overdue[0]: "超", soon[0]: "急", in_time[0]: "●"}
+        table.focus()
+        table.move_cursor(row=table.get_row_index(overdue[0]))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert "已超期" in " ".join(str(w.render()) for w in app.screen.query(Static))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
 
 from sync_protocol import HubClient
 from tests.conftest import run_cli, run_json, start_hub
@@ -55,6 +57,8 @@ async def test_link_indicator_follows_the_hub_and_a_usb_stick_carries_cases_mean
         await pilot.press("f6")
         await _wait_until_online(pilot)
         assert "● 在线" in _link(app) and "待发 0" in _link(app) and "回执" in _link(app)
+        said = str(app.screen.query_one("#sync-log", DataTable).get_cell_at(Coordinate(0, 2)))
+        assert said.startswith("发送 1 批、") and "batches" not in said  # the log is English
 
         hub.stop()
         await _sync_now(pilot)
