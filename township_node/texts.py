@@ -145,6 +145,9 @@ _EN: dict[str, str] = {
     "不收费": "free",
     "还差 {n} 位": "{n} more digits",
     "请先选择事项": "Choose an item first",
+    "已恢复 {at} 未提交的受理表，请核对；不需要时按 Ctrl+N 清空": (
+        "The accept form left unsaved at {at} is back: check it, or clear it with Ctrl+N"
+    ),
     "关键": "key",
     "可告知承诺": "promise allowed",
     "已取消的证明，不得要求提供": "cancelled certificate: never ask for it",

@@ -13,9 +13,11 @@ from textual.widgets import Button, Input, Label, SelectionList, Static
 import casework
 
 from ..dialogs import ReceiptDialog
+from ..drafts import Draft, SavedDraft, discard_draft, load_draft, save_draft
 from ..errors import NodeError
 from ..messages import CaseRecorded
 from ..receipts import receipt_facts, receipt_text, save_receipt
+from ..texts import local_time
 from ..widgets import FIELDS, ApplicantForm, ItemPicker, MaterialsChecklist
 from ._base import WindowScreen
 
@@ -23,6 +25,8 @@ __all__ = ["AcceptScreen"]
 
 _MATERIAL_FIELDS = ("missing_materials", "required_materials")
 _PROMISE_DAYS = 5  # a default the clerk changes: a week of working days to bring what is owed
+DRAFT_EVERY = 0.5
+"""Seconds between saves of a changed form: a crash loses at most this much typing."""
 
 
 class AcceptScreen(WindowScreen):
@@ -37,6 +41,8 @@ class AcceptScreen(WindowScreen):
         super().__init__()
         self._item: casework.Item | None = None
         self._refusal = ""
+        self._draft_changed = False
+        self._restoring: Draft | None = None
 
     def compose_body(self) -> ComposeResult:
         t = self.t
@@ -60,10 +66,20 @@ class AcceptScreen(WindowScreen):
             )
 
     def on_mount(self) -> None:
-        self.action_new()
+        saved = load_draft(self.session.home, self.session.clerk_id) if self.session.clerk else None
+        self._clear()
+        if saved is not None:
+            self._restore(saved)
+        self.set_interval(DRAFT_EVERY, self.save_draft_if_changed)
 
     def action_new(self) -> None:
-        """Clears the form for the next citizen."""
+        """Clears the form for the next citizen (and forgets its draft)."""
+        self._clear()
+        self._draft_changed = False
+        if self.session.clerk:
+            discard_draft(self.session.home, self.session.clerk_id)
+
+    def _clear(self) -> None:
         self._item, self._refusal = None, ""
         self.query_one(ItemPicker).reset()
         self.query_one(ApplicantForm).reset()
@@ -91,9 +107,60 @@ class AcceptScreen(WindowScreen):
             str(item.fee_standard_yuan) if item.charged else ""
         )
         self._missing_changed()  # the picker has moved the focus on to 姓名
+        self._draft_changed = True
+        if self._restoring is not None:
+            self._restore_terms(self._restoring)
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         self._missing_changed()
+        self._draft_changed = True
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        self._draft_changed = True
+
+    def save_draft_if_changed(self) -> None:
+        """Keeps the form as it is now, when it changed since the last save (drafts.py)."""
+        if not self._draft_changed or self.session.clerk is None:
+            return
+        self._draft_changed = False
+        save_draft(self.session.home, self.session.clerk_id, self._draft(), at=self.session.clock())
+
+    def _draft(self) -> Draft:
+        return Draft(
+            item_code=self._item.code if self._item else "",
+            item_text=self.query_one("#item-search", Input).value,
+            applicant=self.query_one(ApplicantForm).values(),
+            missing_materials=self.query_one(MaterialsChecklist).missing() if self._item else (),
+            promised_by=self.query_one("#promised_by", Input).value,
+            fee_yuan=self.query_one("#fee_yuan", Input).value,
+        )
+
+    def _restore(self, saved: SavedDraft) -> None:
+        """Puts a draft back; the item's materials and fee follow once the picker chose it."""
+        draft = saved.draft
+        for name, value in draft.applicant.items():
+            if name in FIELDS:
+                self.query_one(f"#{name}", Input).value = value
+        if draft.item_code in self.session.catalog.items:
+            self._restoring = draft
+            self.query_one(ItemPicker).choose(draft.item_code)
+        else:
+            self.query_one("#item-search", Input).value = draft.item_text
+        at = local_time(saved.saved_at, today=self.session.today())
+        self.notify(
+            self.t("已恢复 {at} 未提交的受理表，请核对；不需要时按 Ctrl+N 清空", at=at),
+            timeout=10,
+        )
+
+    def _restore_terms(self, draft: Draft) -> None:
+        self._restoring = None
+        checklist = self.query_one(MaterialsChecklist)
+        for name in draft.missing_materials:
+            checklist.deselect(name)
+        if draft.promised_by:
+            self.query_one("#promised_by", Input).value = draft.promised_by
+        if draft.fee_yuan:
+            self.query_one("#fee_yuan", Input).value = draft.fee_yuan
 
     def _missing_changed(self) -> None:
         missing = self.query_one(MaterialsChecklist).missing()
@@ -143,6 +210,8 @@ class AcceptScreen(WindowScreen):
         except NodeError as exc:
             self._show_failure(exc)
             return
+        discard_draft(session.home, session.clerk_id)  # the case holds it now
+        self._draft_changed = False
         self.post_message(CaseRecorded(case.case_no))
         facts = receipt_facts(
             session.casebook,

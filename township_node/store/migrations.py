@@ -161,4 +161,14 @@ _V4 = (
     "CREATE INDEX alerts_unseen ON alerts (id) WHERE seen_at IS NULL",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# The accept form as a clerk left it, so a crash or a power cut does not lose what a citizen
+# already told the window (one per clerk; it holds applicant data like the cases table does).
+_V5 = (
+    """CREATE TABLE drafts (
+        clerk_id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    )""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)

@@ -127,6 +127,10 @@ class ItemPicker(Vertical):
         event.stop()
         self._choose(str(event.option.id))
 
+    def choose(self, code: str) -> None:
+        """Chooses the item as Enter on its match would (a restored draft's item)."""
+        self._choose(code)
+
     def _choose(self, code: str) -> None:
         session = session_of(self)
         item = session.catalog.get(code)
