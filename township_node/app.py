@@ -18,9 +18,12 @@ from typing import ClassVar
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette, Provider
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from .commands import WindowCommands
+from .dialogs import HelpDialog
 from .home import open_home
 from .idle_gc import IdleCollector
 from .messages import CaseRecorded, ClerkSignedIn
@@ -70,7 +73,7 @@ class TownshipApp(App[None]):
 
     CSS_PATH = "township.tcss"
     TITLE = "township-node"
-    ENABLE_COMMAND_PALETTE = False
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {WindowCommands}
     MODES = _MODES
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "go('today')", "今日"),
@@ -80,6 +83,8 @@ class TownshipApp(App[None]):
         Binding("f6", "go('sync')", "同步"),
         Binding("f7", "go('clerks')", "人员"),
         Binding("f12", "lock", "锁屏"),
+        Binding("f1", "help", "帮助", show=False),
+        Binding("ctrl+p", "command_palette", "命令", show=False, priority=True),
         Binding("ctrl+q", "quit", "退出", show=False, priority=True),
     ]
 
@@ -169,6 +174,26 @@ class TownshipApp(App[None]):
 
     def on_case_recorded(self, _message: CaseRecorded) -> None:
         self.link = read_link_state(self.session.home)
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the window's commands in its language (commands.py)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            placeholder = self.session.texts("输入命令名称或拼音首字母，如 sl 受理")
+            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
+
+    def action_help(self) -> None:
+        """F1: every key of the screen in front, as its footer and bindings name them."""
+        screen = self.screen
+        if isinstance(screen, HelpDialog | CommandPalette):
+            return
+        keys: dict[str, str] = {}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            ours = type(active.node).__module__.startswith("township_node")
+            if ours and binding.description and binding.action != "help":
+                keys.setdefault(self.get_key_display(binding), binding.description)
+        title = getattr(screen, "HELP_TITLE", "")
+        self.push_screen(HelpDialog(self.session.texts(title), list(keys.items())))
 
     def action_lock(self) -> None:
         """Locks the window; the work under it stays as it was."""

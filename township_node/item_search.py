@@ -1,4 +1,5 @@
-"""Provides finding a catalog item by Chinese, pinyin or initials ("hj" finds 户籍…).
+"""Provides finding a catalog item (or any named thing: the window's commands) by Chinese,
+pinyin or initials ("hj" finds 户籍…).
 
 Each character of an item's name may be typed as any prefix of any of its readings, so
 "hukou", "hk", "huk" and "户口" all find 户口迁移, and a character with several readings
@@ -11,58 +12,71 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 import casework
 
-__all__ = ["ItemIndex", "build_index"]
+__all__ = ["ItemIndex", "SpellingIndex", "build_index"]
 
 MAX_RESULTS = 50
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
-    item: casework.Item
+class _Entry(Generic[T]):
+    name: str
+    code: str
+    value: T
     readings: tuple[tuple[str, ...], ...]
     """Per character of the name, its toneless readings (or the character itself)."""
 
 
-class ItemIndex:
-    """The items of a catalog, searchable as a clerk types."""
+class SpellingIndex(Generic[T]):
+    """Named things, searchable as a clerk types: by name, pinyin, initials or code."""
 
-    def __init__(self, entries: Sequence[_Entry]) -> None:
+    def __init__(self, entries: Sequence[_Entry[T]]) -> None:
         self._entries = tuple(entries)
+
+    @classmethod
+    def of(cls, named: Iterable[tuple[str, str, T]]) -> SpellingIndex[T]:
+        """From (name, code, value) triples; reads every name's pinyin once."""
+        return cls([_Entry(name, code, value, _readings(name)) for name, code, value in named])
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def search(self, query: str, *, limit: int = MAX_RESULTS) -> list[casework.Item]:
-        """Items matching `query`, best first: by name, then by spelling, then by code."""
+    def search(self, query: str, *, limit: int = MAX_RESULTS) -> list[T]:
+        """Values matching `query`, best first: by name, then by spelling, then by code."""
         wanted = "".join(query.split()).lower()
         if not wanted:
-            return [entry.item for entry in self._entries[:limit]]
-        ranked: list[tuple[int, str, casework.Item]] = []
+            return [entry.value for entry in self._entries[:limit]]
+        ranked: list[tuple[int, str, T]] = []
         for entry in self._entries:
             rank = _rank(entry, wanted)
             if rank is not None:
-                ranked.append((rank, entry.item.code, entry.item))
+                ranked.append((rank, entry.code, entry.value))
         ranked.sort(key=lambda found: found[:2])
-        return [item for _, _, item in ranked[:limit]]
+        return [value for _, _, value in ranked[:limit]]
+
+
+ItemIndex = SpellingIndex[casework.Item]
+"""The items of a catalog."""
 
 
 def build_index(items: Iterable[casework.Item]) -> ItemIndex:
     """Reads every item name's pinyin once (about 50 ms for the sample catalog)."""
-    return ItemIndex([_Entry(item, _readings(item.name)) for item in items])
+    return SpellingIndex.of((item.name, item.code, item) for item in items)
 
 
-def _rank(entry: _Entry, wanted: str) -> int | None:
-    name = entry.item.name
+def _rank(entry: _Entry[T], wanted: str) -> int | None:
+    name = entry.name
     if wanted in name:
         return 0 if name.startswith(wanted) else 1
     if wanted.isascii():
         starts = [i for i in range(len(entry.readings)) if _spells(entry.readings, i, wanted)]
         if starts:
             return 2 if starts[0] == 0 else 3
-        if wanted in entry.item.code.lower():
+        if wanted in entry.code.lower():
             return 4
     return None
 

@@ -102,6 +102,20 @@ _EN: dict[str, str] = {
     "即将到期": "Due soon",
     "已超期": "Overdue",
     "期限内": "In time",
+    "帮助": "Help",
+    "命令": "Commands",
+    "帮助 · {screen}": "Help · {screen}",
+    "Ctrl+P 打开命令面板，可输入命令名称或拼音首字母（如 sl 受理）；Esc 关闭本帮助": (
+        "Ctrl+P opens the command palette (type a command's name or its pinyin initials, "
+        "e.g. sl for 受理); Esc closes this help"
+    ),
+    "输入命令名称或拼音首字母，如 sl 受理": "Type a command, or its pinyin initials (sl: 受理)",
+    "受理新办件": "Accept a new case",
+    "办件查询": "Find a case",
+    "切换语言 English": "Switch language 中文",
+    "退出程序": "Quit",
+    "首次使用": "First use",
+    "办件详情": "Case",
     "超": "!!",
     "急": "!",
     "补": "+",

@@ -16,6 +16,8 @@ class WindowScreen(InSession, Screen[None]):
 
     SHOWS_CLERK = True
     """Whether the status bar names the signed-in clerk (not on the sign-in and lock screen)."""
+    HELP_TITLE = ""
+    """What F1's help calls this screen."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -32,6 +32,8 @@ DRAFT_EVERY = 0.5
 class AcceptScreen(WindowScreen):
     """Enter moves to the next field; Ctrl+S accepts and shows the receipt."""
 
+    HELP_TITLE = "受理"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "保存", priority=True),
         Binding("ctrl+n", "new", "清空"),

@@ -19,6 +19,8 @@ __all__ = ["AdminSetupScreen"]
 class AdminSetupScreen(WindowScreen):
     """Two PIN fields; the admin is signed in once they match."""
 
+    HELP_TITLE = "首次使用"
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f9", "toggle_language", "English")]
 
     def compose_body(self) -> ComposeResult:

@@ -32,6 +32,8 @@ class CaseScreen(WindowScreen):
     its button and in the footer; a key the case does not allow now is dimmed and, pressed,
     says why. Every step asks before it is recorded. Esc goes back."""
 
+    HELP_TITLE = "办件详情"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "返回"),
         *(Binding(key.key, f"press('{key.key}')", key.name) for key in CASE_KEYS),

@@ -27,6 +27,8 @@ _PREFETCH_ROWS = 10  # fetch the next page this many rows before the end: scroll
 class CasesScreen(WindowScreen):
     """Typing in the search field narrows the list at once; the query runs beside the window."""
 
+    HELP_TITLE = "办件查询"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "focus_search", "搜索"),
         Binding("ctrl+o", "toggle_overdue", "仅超期"),

@@ -21,6 +21,8 @@ __all__ = ["ClerksScreen"]
 class ClerksScreen(WindowScreen):
     """A adds a clerk, D disables or re-enables the highlighted one; both need the admin."""
 
+    HELP_TITLE = "窗口人员"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "添加"),
         Binding("d", "toggle_active", "停用"),

@@ -25,6 +25,8 @@ class SignInScreen(WindowScreen):
         locked: say that the window is locked rather than new.
     """
 
+    HELP_TITLE = "登录"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "toggle_language", "English"),
         Binding("up", "choose_clerk(-1)", "换工号", show=False),

@@ -31,6 +31,8 @@ _REPORT_NAMES = {
 class StatisticsScreen(WindowScreen):
     """← and → step through the months."""
 
+    HELP_TITLE = "统计"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "month(-1)", "上月"),
         Binding("right", "month(1)", "下月"),

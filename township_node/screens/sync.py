@@ -37,6 +37,8 @@ USB_FOLDER_SETTING = "usb_folder"
 class SyncScreen(WindowScreen):
     """S syncs now (in the background); E and I exchange files with a USB folder."""
 
+    HELP_TITLE = "同步状态"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "app.sync", "立即同步"),
         Binding("e", "usb('export')", "导出U盘"),

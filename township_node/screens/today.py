@@ -42,6 +42,8 @@ class TodayScreen(WindowScreen):
     """Alerts first, then red (overdue), yellow (due soon), waiting for materials, and the
     cases that crossed centers; M marks the alerts shown as seen."""
 
+    HELP_TITLE = "今日"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "刷新"),
         Binding("m", "mark_seen", "提醒已阅"),
