@@ -21,7 +21,8 @@ import httpx
 from rich.console import Console
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "demo"
+DEMO = Path(os.environ.get("TOWNSHIP_DEMO_DIR") or ROOT / "demo")
+"""Where the demo's homes go; the tests set TOWNSHIP_DEMO_DIR to keep ./demo as it is."""
 sys.path.insert(0, str(ROOT))
 
 from demo_stop import stop_hubs  # noqa: E402  (scripts/ is on sys.path)
@@ -263,7 +264,18 @@ def main() -> None:
 
     say("县级中心转发到州中心", "county hub forwards to the prefecture")
     forwarded = cli("central-hub", "forward", "--home", str(county))
-    console.print(f"   {forwarded['batches']} 批 batches, {forwarded['events']} 条事件 events")
+    (left,) = cli("central-hub", "backlog", "--home", str(county))["counties"]
+    waiting = sum(row["batches"] for row in left["nodes"])
+    if forwarded["batches"]:
+        console.print(
+            f"   本次转发 {forwarded['batches']} 批 batches、{forwarded['events']} 条事件 events"
+        )
+    else:
+        console.print(
+            "   县中心后台每 10 秒自动转发，已先行送达，本次无需再转发"
+            " (already forwarded by the county hub's background round)"
+        )
+    console.print(f"   县中心尚未转发的批次 batches not yet at the prefecture: {waiting}")
 
     say(f"州中心办件统计（{date.today():%Y年%m月%d日}）", "the prefecture's report")
     console.print(report_table(cli("central-hub", "report", "--home", str(pref))["rows"]))
@@ -316,18 +328,22 @@ def main() -> None:
     )
     console.print(f"   管理员 admin: 工号 admin 密码 {ADMIN_PIN}")
     console.print(f"   窗口人员 clerk: 工号 zhang 密码 {CLERK_PIN}")
-    console.print(f"""
-接下来可以试试 (try next):
-  export TOWNSHIP_NODE_HOME={node}
-  .venv/bin/township-node            # 窗口程序 the clerk's window (工号 zhang, 密码 {CLERK_PIN})
-  .venv/bin/township-node case list
-  .venv/bin/township-node case show {case_nos[1]}
-  .venv/bin/township-node case advance {case_nos[1]}
-  .venv/bin/township-node sync && .venv/bin/township-node status
-  .venv/bin/central-hub forward --home {county}
-  .venv/bin/central-hub report --home {pref}
-  make demo-stop      # 停止演示中心 (stop the demo hubs)
-""")
+    console.print("\n接下来可以试试 (try next):")
+    for said, command in (
+        ("让以下命令找到演示终端 (point the commands at the demo node)",
+         f"export TOWNSHIP_NODE_HOME={node}"),
+        (f"窗口程序 the clerk's window (工号 zhang, 密码 {CLERK_PIN})", ".venv/bin/township-node"),
+        ("办件列表 the case list", ".venv/bin/township-node case list"),
+        ("一件办件 one case", f".venv/bin/township-node case show {case_nos[1]}"),
+        ("推进一步 its next step", f".venv/bin/township-node case advance {case_nos[1]}"),
+        ("同步并查看状态 sync, then the status",
+         ".venv/bin/township-node sync && .venv/bin/township-node status"),
+        ("县中心转发 the county forwards", f".venv/bin/central-hub forward --home {county}"),
+        ("州中心统计 the prefecture's report", f".venv/bin/central-hub report --home {pref}"),
+        ("停止演示中心 stop the demo hubs", "make demo-stop"),
+    ):  # fmt: skip
+        console.print(f"  [dim]# {said}[/]")
+        console.print(f"  {command}", soft_wrap=True, highlight=False)
     console.save_svg(str(DEMO / "demo.svg"), title="make demo")
     if sys.stdin.isatty() and sys.stdout.isatty():
         say("打开窗口程序", "opening the clerk's window; Ctrl+Q quits")
