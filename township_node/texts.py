@@ -116,6 +116,9 @@ _EN: dict[str, str] = {
     "退出程序": "Quit",
     "首次使用": "First use",
     "办件详情": "Case",
+    "受理表草稿未能保存（{error}），请尽快受理或检查磁盘空间": (
+        "The accept form's draft could not be saved ({error}): accept soon, or check the disk"
+    ),
     "超": "!!",
     "急": "!",
     "补": "+",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from typing import ClassVar
 
@@ -44,6 +45,7 @@ class AcceptScreen(WindowScreen):
         self._item: casework.Item | None = None
         self._refusal = ""
         self._draft_changed = False
+        self._draft_failed = False
         self._restoring: Draft | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -124,8 +126,19 @@ class AcceptScreen(WindowScreen):
         """Keeps the form as it is now, when it changed since the last save (drafts.py)."""
         if not self._draft_changed or self.session.clerk is None:
             return
-        self._draft_changed = False
-        save_draft(self.session.home, self.session.clerk_id, self._draft(), at=self.session.clock())
+        session = self.session
+        try:
+            save_draft(session.home, session.clerk_id, self._draft(), at=session.clock())
+        except sqlite3.Error as exc:  # a full disk, a locked file: the form stays, try again
+            if not self._draft_failed:
+                self._draft_failed = True
+                self.notify(
+                    self.t("受理表草稿未能保存（{error}），请尽快受理或检查磁盘空间", error=exc),
+                    severity="warning",
+                    timeout=10,
+                )
+            return
+        self._draft_changed = self._draft_failed = False
 
     def _draft(self) -> Draft:
         return Draft(

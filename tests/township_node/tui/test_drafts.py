@@ -138,3 +138,26 @@ async def test_a_window_killed_mid_form_loses_nothing_of_it(make_app, node_home)
         await settle(pilot)
         assert _value(app, "item-search") == "最低生活保障审核确认"
         assert (_value(app, "name"), _value(app, "id_number")) == (NAME, ID_NUMBER)
+
+
+async def test_a_draft_that_cannot_be_saved_warns_once_and_is_saved_when_it_can(
+    make_app, node_home
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_accept(pilot)
+        await _type_a_visit(pilot)
+        conn = app.session.home.conn
+        conn.execute(  # the disk fills up: SQLite refuses the write
+            "CREATE TRIGGER full_disk BEFORE INSERT ON drafts "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+        screen.save_draft_if_changed()
+        screen.save_draft_if_changed()
+        await settle(pilot)
+        warned = [n.message for n in app._notifications if "草稿未能保存" in n.message]
+        assert len(warned) == 1 and "disk is full" in warned[0]
+        assert isinstance(app.screen, AcceptScreen) and _value(app, "name") == NAME
+        conn.execute("DROP TRIGGER full_disk")
+        screen.save_draft_if_changed()
+        assert load_draft(app.session.home, "zhang").draft.applicant["name"] == NAME
