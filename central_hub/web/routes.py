@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -155,9 +154,6 @@ class Pages:
             ctx,
             title=casework.org(code).name,
             county_code=code,
-            silent_first_query=urlencode(
-                {**ctx.period.as_query(), "table": "centers", "sort": "silent_days", "dir": "desc"}
-            ),
             coverage=coverage_bar(
                 synced, len(in_tree), title=f"{SILENT_AFTER_DAYS}日内有同步的乡镇"
             ),

@@ -75,11 +75,13 @@ class TableView:
 
     def sort_href(self, column: Column) -> str:
         """Sorts by the column; the column already sorted turns around."""
-        if column.key == self.sort:
-            direction = "asc" if self.descending else "desc"
-        else:
-            direction = "desc" if column.is_numeric else "asc"
-        return self._href(sort=column.key, dir=direction)
+        descending = not self.descending if column.key == self.sort else column.is_numeric
+        return self.sorted_href(column.key, descending=descending)
+
+    def sorted_href(self, key: str, *, descending: bool) -> str:
+        """The table sorted by the column `key` one way (a page's own link, e.g. most
+        silent first)."""
+        return self._href(sort=key, dir="desc" if descending else "asc")
 
     def sort_state(self, column: Column) -> str:
         """aria-sort: "ascending", "descending" or "" for an unsorted column."""
