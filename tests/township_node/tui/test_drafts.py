@@ -152,6 +152,10 @@ async def test_a_draft_that_cannot_be_saved_warns_once_and_is_saved_when_it_can(
             "CREATE TRIGGER full_disk BEFORE INSERT ON drafts "
             "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
         )
+        # The window's own half-second save may have kept the form already: change it again
+        # (the same number, retyped), so there is something for the full disk to refuse.
+        await pilot.press("backspace", ID_NUMBER[-1])
+        await settle(pilot)
         screen.save_draft_if_changed()
         screen.save_draft_if_changed()
         await settle(pilot)
