@@ -11,6 +11,7 @@ Baselines, in the same run, with the very rows the hub stored in its events tabl
   * with --store postgresql, also into a fresh PostgreSQL database (psycopg 3).
 Prints one JSON line per run and a summary with medians and ratios:
     .venv/bin/python bench/ingest_vs_sqlite.py --events 20000 --runs 3
+    .venv/bin/python bench/ingest_vs_sqlite.py --events 20000 --open-cases 2000  # cases go on
     .venv/bin/python bench/ingest_vs_sqlite.py --store postgresql --postgres URL
 """
 
@@ -44,9 +45,9 @@ BATCH_EVENTS = 1000
 _COLUMNS = [column.name for column in events.columns]
 
 
-def ours(tmp: Path, n_events: int) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+def ours(tmp: Path, n_events: int, open_cases: int) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
     pair = make_pair(tmp)
-    fill(pair.node, n_events)
+    fill(pair.node, n_events, open_cases=open_cases)
     sealed = pair.sealed_batches(max_events=BATCH_EVENTS)
     with pair.hub.engine.connect() as conn:
         empty = _store_bytes(conn)
@@ -132,6 +133,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--open-cases",
+        type=int,
+        default=1,
+        help="cases worked on at once (default 1: each finished before the next; more makes "
+        "later batches continue cases earlier ones began)",
+    )
     add_store_arguments(parser)
     args = parser.parse_args()
     info = machine()
@@ -149,7 +157,7 @@ def main() -> None:
     for run in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory() as scratch:
             tmp = Path(scratch)
-            result, rows = ours(tmp, args.events)
+            result, rows = ours(tmp, args.events, args.open_cases)
             lines = {"ours": result, "raw_sqlite": raw_sqlite(tmp, rows)}
             if on_postgres:
                 lines["raw_postgresql"] = raw_postgresql(args.postgres, rows)
@@ -158,13 +166,15 @@ def main() -> None:
         for system, figure in lines.items():
             figures[system].append(figure["events_per_s"])
             line = {"bench": "ingest_vs_sqlite", "system": system, "store": args.store}
-            line |= {"events": args.events, **figure, "run": run, "machine": info}
+            line |= {"events": args.events, "open_cases": args.open_cases, **figure, "run": run}
+            line |= {"machine": info}
             print(json.dumps(line), flush=True)
     ours_rate = median(figures["ours"])
     summary: dict[str, Any] = {
         "bench": "ingest_vs_sqlite_summary",
         "store": args.store,
         "events": args.events,
+        "open_cases": args.open_cases,
         "runs": args.runs,
         "median_events_per_s": round(ours_rate),
         "raw_sqlite_median_events_per_s": round(median(figures["raw_sqlite"])),

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from itertools import cycle
 from pathlib import Path
@@ -52,30 +53,40 @@ from township_node.home import init_home as init_node  # noqa: E402
 from township_node.sync import sender, sync_once  # noqa: E402
 
 
-def fill(home, n_events: int) -> None:
-    """Records about n_events: five-event cases (accept, three steps, complete) and accepts."""
+def fill(home, n_events: int, *, open_cases: int = 1) -> None:
+    """Records about n_events: five-event cases (accept, three steps, complete) and accepts.
+
+    `open_cases` cases are worked on at once, a step each in turn, as a center works through
+    its open cases day by day: with more than one, later batches mostly continue cases that
+    earlier ones began. With one (the default), each case is finished before the next.
+    """
     started = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
     tick = iter(started + timedelta(seconds=i) for i in range(10**9))
     book = CaseBook(home, catalog=current_catalog(home), clock=lambda: next(tick))
     home.conn.execute("PRAGMA synchronous=OFF")  # filling is setup, not the measured part
     items = cycle(_township_items())
     applicants = applicant_stream()
+    working: deque[str] = deque()
     recorded = 0
     while recorded < n_events:
-        name, id_number, phone = next(applicants)
-        case = book.accept(
-            item_code=next(items).code,
-            applicant_name=name,
-            id_number=id_number,
-            phone=phone,
-            clerk_id="bench",
-        )
-        recorded += 1
-        while recorded < n_events and (action := _next_action(book, case.case_no)):
-            payload = (
-                {"result_code": "granted", "result_label": "准予"} if action == "complete" else {}
+        if len(working) < open_cases:
+            name, id_number, phone = next(applicants)
+            case = book.accept(
+                item_code=next(items).code,
+                applicant_name=name,
+                id_number=id_number,
+                phone=phone,
+                clerk_id="bench",
             )
-            book.act(case.case_no, action, clerk_id="bench", payload=payload)
+            working.append(case.case_no)
+            recorded += 1
+            continue
+        case_no = working.popleft()
+        if action := _next_action(book, case_no):
+            granted = {"result_code": "granted", "result_label": "准予"}
+            payload = granted if action == "complete" else {}
+            book.act(case_no, action, clerk_id="bench", payload=payload)
+            working.append(case_no)
             recorded += 1
     home.conn.execute("PRAGMA synchronous=FULL")
 

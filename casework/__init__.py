@@ -33,6 +33,7 @@ from casework.catalog import (
     merge_catalogs,
     read_catalog_file,
 )
+from casework.checkpoint import checkpoint_json, state_from_checkpoint
 from casework.codes import (
     CATEGORIES,
     CERTIFICATE_KINDS,
@@ -77,7 +78,14 @@ from casework.fixtures import (
     load_sample_county_catalog,
     sample_accept_payload,
 )
-from casework.history import CaseEvent, CaseHistory, Fork, SetAside, fold_history
+from casework.history import (
+    CaseEvent,
+    CaseHistory,
+    Fork,
+    SetAside,
+    continue_history,
+    fold_history,
+)
 from casework.holidays import (
     CalendarLayer,
     layer_from_dict,
@@ -172,9 +180,11 @@ __all__ = [
     "check_fee",
     "check_item_available",
     "check_materials",
+    "checkpoint_json",
     "children_of",
     "complete_resident_id",
     "complete_uscc",
+    "continue_history",
     "county_of",
     "default_calendar",
     "fold",
@@ -201,6 +211,7 @@ __all__ = [
     "read_catalog_file",
     "receive_only_level",
     "sample_accept_payload",
+    "state_from_checkpoint",
     "validate_applicant",
     "validate_resident_id",
     "validate_uscc",

@@ -15,7 +15,7 @@ Events written before ``after`` existed (event schema 1) follow the previous one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,7 @@ from casework.case import CaseState
 from casework.errors import CaseworkError
 from casework.lifecycle import apply_event
 
-__all__ = ["CaseEvent", "CaseHistory", "Fork", "SetAside", "fold_history"]
+__all__ = ["CaseEvent", "CaseHistory", "Fork", "SetAside", "continue_history", "fold_history"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +167,35 @@ def fold_history(events: Iterable[CaseEvent]) -> CaseHistory:
     return CaseHistory(
         fold.state, tuple(fold.applied), tuple(fold.set_aside), pending, tuple(fold.forks)
     )
+
+
+def continue_history(
+    state: CaseState, head: str, events: Sequence[CaseEvent]
+) -> CaseHistory | None:
+    """Folds new events onto a clean fold's state: the shortcut past refolding its history.
+
+    A fold is clean when it applied every event it was given, in one chain (nothing set aside
+    or pending, no fork); `state` and `head` are what it ended with. When the new events go on
+    in one chain from `head` and each applies, folding the whole history again would apply
+    them in the same order to the same state, so the answer is the same: the history
+    returned, whose `applied` holds only the new events.
+
+    Returns:
+        None when the whole history must be folded instead: an event that does not follow the
+        one before it (a fork, a gap, a schema-1 event without ``after``), a second
+        acceptance, or one that cannot apply (the full fold says why it is set aside).
+    """
+    applied: list[str] = []
+    for event in events:
+        if event.after != head or event.type == "accept":
+            return None
+        try:
+            state = _apply(state, event)
+        except CaseworkError:
+            return None
+        head = event.event_id
+        applied.append(head)
+    return CaseHistory(state, tuple(applied))
 
 
 def _visit(

@@ -15,7 +15,7 @@ light stays yellow, so no case is marked 超时 on guessed holidays.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
@@ -74,6 +74,9 @@ class Deadline:
     calendar_version: str
 
 
+_DUE_DATES_KEPT = 100_000
+
+
 def _in_any(day: date, ranges: tuple[tuple[date, date], ...]) -> bool:
     return any(start <= day < end for start, end in ranges)
 
@@ -90,6 +93,11 @@ class WorkCalendar:
     """
 
     layers: tuple[CalendarLayer, ...] = ()
+    _due_dates: dict[tuple[object, ...], Deadline] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Deadlines already counted: a hub counts one for every case a batch touches, and the
+    cases of a day share their acceptance date and limit (the calendar never changes)."""
 
     def __post_init__(self) -> None:
         ordered = sorted(self.layers, key=lambda layer: SCOPES.index(layer.scope))
@@ -149,6 +157,12 @@ class WorkCalendar:
                 code="negative_limit",
             )
         pauses = tuple(paused_days)
+        key = (accepted_on, working_days, pauses, extension_days)
+        known = self._due_dates.get(key)
+        if known is not None:
+            return known
+        if len(self._due_dates) >= _DUE_DATES_KEPT:
+            self._due_dates.clear()
         day, counted, provisional = accepted_on, 0, False
         while counted < working_days + extension_days:
             day += timedelta(days=1)
@@ -156,7 +170,8 @@ class WorkCalendar:
             provisional = provisional or uncertain
             if workday and not _in_any(day, pauses):
                 counted += 1
-        return Deadline(due=day, provisional=provisional, calendar_version=self.version)
+        deadline = self._due_dates[key] = Deadline(day, provisional, self.version)
+        return deadline
 
     def working_days_between(self, start: date, end: date) -> int:
         """Count working days in ``(start, end]``.

@@ -41,6 +41,7 @@ __all__ = [
     "pending_events",
     "quarantine",
     "rejected_batches",
+    "update_many",
     "upsert",
 ]
 
@@ -293,6 +294,39 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         conn.exec_driver_sql(compiled.string, [dict(row) for row in rows])
 
 
+_UPDATES: dict[tuple[str, str, str, tuple[str, ...]], Any] = {}
+
+
+def update_many(
+    conn: sa.Connection, table: sa.Table, key: str, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Updates rows by their `key` column with one driver-level executemany, as insert_many
+    does: every row names the same columns (its key among them), set to its values.
+
+    One UPDATE statement a row through SQLAlchemy cost the hub 0.4 ms a case (most of it
+    building the statement and its cache key), four times the fold of a batch that went on
+    with 1,000 open cases.
+    """
+    if not rows:
+        return
+    columns = tuple(name for name in rows[0] if name != key)
+    cache_key = (conn.dialect.name, table.name, key, columns)
+    compiled = _UPDATES.get(cache_key)
+    if compiled is None:
+        statement = (
+            table.update()
+            .where(table.c[key] == sa.bindparam("key_"))
+            .values({name: sa.bindparam(name) for name in columns})
+        )
+        compiled = _UPDATES[cache_key] = statement.compile(dialect=conn.dialect)
+    params = [{**row, "key_": row[key]} for row in rows]
+    if conn.dialect.positional:
+        row_values = itemgetter(*(compiled.positiontup or ()))
+        conn.exec_driver_sql(compiled.string, [row_values(row) for row in params])
+    else:
+        conn.exec_driver_sql(compiled.string, params)
+
+
 def upsert(conn: sa.Connection, table: sa.Table, key: dict[str, str], values: dict) -> None:
     """Updates the row with this key, or inserts it when there is none."""
     where = [table.c[name] == value for name, value in key.items()]
@@ -303,6 +337,7 @@ def upsert(conn: sa.Connection, table: sa.Table, key: dict[str, str], values: di
 # Modules that keep their own tables next to the code that uses them; they register them on
 # `metadata` when imported, so the engine imports them before creating the tables.
 _TABLE_MODULES = (
+    "central_hub.ingest.checkpoints",
     "central_hub.ingest.contacts",
     "central_hub.reconcile.nodes",
     "central_hub.reconcile.actions",

@@ -7,6 +7,11 @@ its rule in the receipt and the quarantine table, while the rest of its batch ap
 A case recorded at several centers is folded from all its events in the rule order, whatever
 order they arrived in: an event recorded concurrently with another center's is kept and
 listed as a conflict (routing.py), and one whose predecessor has not arrived yet waits.
+
+Each fold is done once: a case whose fold so far is clean keeps its state as a checkpoint
+(checkpoints.py), and a batch that goes on from it applies only its new events. Only an
+event out of order for its case (a fork, a gap), one that breaks a rule, or a case gaining a
+party sends the case back to the full fold of its stored events.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from sync_protocol import Event, decode_event, format_timestamp, parse_timestamp
 from ..catalogs import CatalogVersions
 from ..compliance import case_rows, record_case_changes
 from ..errors import RuleViolation
-from ..store import cases, events, insert_many, pending_events
+from ..store import cases, events, insert_many, pending_events, update_many
+from .checkpoints import Checkpoint, load_checkpoints, save_checkpoints
 from .routing import CaseFold, route_cases
 
 __all__ = ["Quarantined", "project_events"]
@@ -66,11 +72,20 @@ def project_events(
     # The stored rows of the cases this batch continues: whether each exists, and what the
     # rollups must take back when it changes (one read for both).
     before = case_rows(conn, by_case)
-    stored = _stored_events(conn, before.keys() | _cases_with_pending(conn, by_case))
+    waiting = _cases_with_pending(conn, by_case)
+    checkpoints = load_checkpoints(conn, before.keys() - waiting)
+    folds: list[CaseFold] = []
+    refolded: dict[str, list[Event]] = {}
+    for case_id, new_events in by_case.items():
+        fold = _continued(case_id, checkpoints.get(case_id), new_events, center_of)
+        if fold is not None:
+            folds.append(fold)
+        else:
+            refolded[case_id] = new_events
+    stored = _stored_events(conn, (before.keys() | waiting) & refolded.keys())
     refused_acceptances: list[Quarantined] = []
     refused_by_fold: list[Quarantined] = []
-    folds: list[CaseFold] = []
-    for case_id, new_events in by_case.items():
+    for case_id, new_events in refolded.items():
         old = stored.get(case_id, [])
         bad = {event.event_id for event, was_quarantined in old if was_quarantined}
         kept = [event for event, was_quarantined in old if not was_quarantined]
@@ -88,9 +103,52 @@ def project_events(
     refused_acceptances.sort(key=lambda q: order[q.event.event_id])
     quarantined = refused_acceptances + refused_by_fold
     _write_rows(conn, folds, before, calendar, now)
+    save_checkpoints(
+        conn,
+        {fold.case_id: checkpoint for fold in folds if (checkpoint := _checkpoint(fold))},
+        stale=[fold.case_id for fold in folds if fold.existed],
+    )
     refused_ids = {q.event.event_id for q in quarantined}
     route_cases(conn, folds, quarantined=refused_ids, center_of=center_of, now=now)
     return quarantined
+
+
+def _continued(
+    case_id: str,
+    checkpoint: Checkpoint | None,
+    new_events: list[Event],
+    center_of: Callable[[str], str],
+) -> CaseFold | None:
+    """The case's fold from its checkpoint and the new events alone, or None when the whole
+    history must be folded (see casework.continue_history).
+
+    Also None when the case gains a party: a center joining a case is sent its whole history
+    (routing.py), which is read from the stored events. Its parties before are all in the
+    checkpoint's state (its window, holder and trail; every writer was one of those).
+    """
+    if checkpoint is None:
+        return None
+    head, state = checkpoint
+    history = casework.continue_history(
+        state, head, [_case_event(event, center_of) for event in new_events]
+    )
+    if history is None or history.state is None:
+        return None
+    before = {state.center_code, state.holder_center, *state.holder_trail}
+    after = history.state
+    writers = {center_of(event.node_id) for event in new_events}
+    if not {after.center_code, after.holder_center, *after.holder_trail, *writers} <= before:
+        return None
+    return CaseFold(case_id, history, [], new_events, existed=True)
+
+
+def _checkpoint(fold: CaseFold) -> Checkpoint | None:
+    """What to keep of a fold for the next batch: only a clean one (see checkpoints.py)."""
+    history = fold.history
+    if history.state is None or history.set_aside or history.pending or history.forks:
+        return None
+    assert history.head is not None  # a state comes from at least the acceptance
+    return history.head, history.state
 
 
 def _refused(history: casework.CaseHistory, fresh: list[Event], bad: set[str]) -> list[Quarantined]:
@@ -239,6 +297,7 @@ def _write_rows(
 ) -> None:
     """Writes the case rows, and the same changes to the compliance rollups."""
     new_rows: list[dict[str, object]] = []
+    changed_rows: list[dict[str, object]] = []
     changes: list[tuple[Mapping[str, object] | None, Mapping[str, object]]] = []
     for fold in folds:
         state = fold.history.state
@@ -249,11 +308,11 @@ def _write_rows(
             new_rows.append(row)
             changes.append((None, row))
             continue
-        del row["received_at"], row["case_id"], row["case_no"], row["node_id"]
-        conn.execute(cases.update().where(cases.c.case_id == fold.case_id).values(**row))
+        del row["received_at"], row["case_no"], row["node_id"]
+        changed_rows.append(row)
         changes.append((before[fold.case_id], row))
-    if new_rows:
-        insert_many(conn, cases, new_rows)
+    insert_many(conn, cases, new_rows)
+    update_many(conn, cases, "case_id", changed_rows)
     record_case_changes(conn, changes)
 
 

@@ -29,6 +29,7 @@ class CaseFold:
     case_id: str
     history: casework.CaseHistory
     stored: list[Event]
+    """Empty when the fold continued the case's checkpoint: nothing here needed them then."""
     fresh: list[Event]
     existed: bool
     """A case row was there before this batch."""
