@@ -12,8 +12,9 @@ packages=""
 for set_name in "$@"; do
     case "$set_name" in
         # tests/web drive Debian's Chromium through Playwright; the CJK fonts make the pages
-        # render Chinese as a person would see them.
-        test) packages="$packages chromium fonts-noto-cjk" ;;
+        # render Chinese as a person would see them; the openssl command is the independent
+        # implementation tests/sync_protocol/test_national_suite.py checks SM2/SM3/SM4 against.
+        test) packages="$packages chromium fonts-noto-cjk openssl" ;;
         # the throwaway server .ci/run starts for `make test-postgres`.
         postgres) packages="$packages postgresql" ;;
         *)
