@@ -12,7 +12,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from sync_protocol import (
+    SIGNATURE_SM2,
     SUITE_MLKEM768_X25519,
+    SUITE_NATIONAL,
     SUITE_X25519,
     HubInfo,
     SealPrivateKey,
@@ -109,7 +111,7 @@ def init_home(
         preferred_suite=preferred_suite,
     )
     _claim_store(config.database_url, path)
-    _write_keys(path / KEY_FILE)
+    _write_keys(path / KEY_FILE, national=preferred_suite == SUITE_NATIONAL)
     (path / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2), encoding="utf-8")
     return open_home(path)
 
@@ -171,19 +173,23 @@ def _default_database_url(path: Path, tier: str, org_code: str) -> str:
         ) from exc
 
 
-def _new_sealing_keys() -> list[dict[str, str]]:
+def _new_sealing_keys(*, national: bool) -> list[dict[str, str]]:
+    # A national-suite hub holds SM2 keys only: an assessor must find no other algorithm there,
+    # and a batch sealed to another suite is refused by name (sync_protocol.open_batch).
+    suites = (SUITE_NATIONAL,) if national else (SUITE_X25519, SUITE_MLKEM768_X25519)
     return [
-        {"suite": suite, "key": b64encode(SealPrivateKey.generate(suite).raw())}
-        for suite in (SUITE_X25519, SUITE_MLKEM768_X25519)
+        {"suite": suite, "key": b64encode(SealPrivateKey.generate(suite).raw())} for suite in suites
     ]
 
 
-def _write_keys(path: Path) -> None:
+def _write_keys(path: Path, *, national: bool) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    document = {
-        "signing_ed25519": b64encode(SigningKey.generate().raw()),
-        "sealing": _new_sealing_keys(),
-    }
+    signing: dict[str, str | list[dict[str, str]]] = (
+        {"signing_sm2": b64encode(SigningKey.generate(SIGNATURE_SM2).raw())}
+        if national
+        else {"signing_ed25519": b64encode(SigningKey.generate().raw())}
+    )
+    document = {**signing, "sealing": _new_sealing_keys(national=national)}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(document, handle)
@@ -201,7 +207,7 @@ def rotate_sealing_keys(home_path: Path, *, retire_old: bool) -> list[str]:
     """
     path = home_path / KEY_FILE
     document = json.loads(path.read_text(encoding="utf-8"))
-    fresh = _new_sealing_keys()
+    fresh = _new_sealing_keys(national="signing_sm2" in document)
     document["sealing"] = fresh if retire_old else [*document["sealing"], *fresh]
     temporary = path.with_suffix(".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -218,7 +224,8 @@ def rotate_sealing_keys(home_path: Path, *, retire_old: bool) -> list[str]:
 
 def _read_keys(path: Path) -> tuple[SigningKey, dict[str, SealPrivateKey]]:
     document = json.loads(path.read_text(encoding="utf-8"))
-    signing = SigningKey.from_raw(b64decode(document["signing_ed25519"], what="key"))
+    name = "signing_sm2" if "signing_sm2" in document else "signing_ed25519"
+    signing = SigningKey.from_raw(b64decode(document[name], what="key"))
     sealing = [
         SealPrivateKey(entry["suite"], b64decode(entry["key"], what="key"))
         for entry in document["sealing"]

@@ -73,7 +73,10 @@ from ._feed import (
     seal_feed_page,
 )
 from ._keys import (
+    SIGNATURE_ED25519,
+    SIGNATURE_SM2,
     SUITE_MLKEM768_X25519,
+    SUITE_NATIONAL,
     SUITE_X25519,
     SUITES,
     SealPrivateKey,
@@ -81,6 +84,7 @@ from ._keys import (
     SigningKey,
     VerifyKey,
     key_id,
+    signature_algorithm,
 )
 from ._logs import (
     JsonLogFormatter,
@@ -114,9 +118,12 @@ __all__ = [
     "MAX_FEED_PAGE_EVENTS",
     "NODE_SOFTWARE",
     "PROTOCOL_VERSION",
+    "SIGNATURE_ED25519",
+    "SIGNATURE_SM2",
     "SOFTWARE_HEADER",
     "SUITES",
     "SUITE_MLKEM768_X25519",
+    "SUITE_NATIONAL",
     "SUITE_X25519",
     "BadSignature",
     "BatchHeader",
@@ -181,6 +188,7 @@ __all__ = [
     "seal_batch",
     "seal_feed_page",
     "sign_document",
+    "signature_algorithm",
     "upcast_batch",
     "upcast_event",
     "upcast_event_fields_1_to_2",

@@ -320,6 +320,14 @@ def open_batch(
         raise _bad_sender_key(sealed.header, sender)
     signed = sealed.signed(b"")
     signed.verify(sender)
+    held_suites = sorted({key.suite for key in recipient_keys.values()})
+    if sealed.suite not in held_suites:
+        held = ", ".join(held_suites) or "no suite"
+        raise WrongRecipient(
+            f"batch {sealed.header.batch_seq} from {sealed.header.node_id} is sealed with suite "
+            f"{sealed.suite}, but this hub is configured for {held} only",
+            hint="the node must fetch this hub's description and seal to its preferred suite",
+        )
     key = recipient_keys.get(sealed.recipient_key_id)
     if key is None or key.suite != sealed.suite:
         raise WrongRecipient(

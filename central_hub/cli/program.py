@@ -98,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
         "--suite",
         choices=SUITES,
         default=SUITES[0],
-        help="cipher suite nodes seal to (the second is post-quantum hybrid)",
+        help="cipher suite nodes seal to (the second is post-quantum hybrid; the third, the "
+        "national suite SM2/SM3/SM4, makes every key and signature of the hub national)",
     )
     p.set_defaults(handler=_init)
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from sync_protocol import (
     GENESIS_HASH,
+    SUITE_NATIONAL,
     SUITE_X25519,
     SUITES,
     Event,
@@ -69,7 +70,10 @@ def node_key(name: str = "node") -> SigningKey:
 
 @functools.cache
 def seal_key(suite: str = SUITE_X25519, name: str = "county") -> SealPrivateKey:
-    """A fixed sealing key per suite and name."""
+    """A fixed sealing key per suite and name (the national suite's: fixed for the run, since
+    GmSSL derives no SM2 key from a seed)."""
+    if suite == SUITE_NATIONAL:
+        return SealPrivateKey.generate(suite)
     size = 32 if suite == SUITE_X25519 else 96
     return SealPrivateKey(suite, _seed(f"{name}/{suite}", size))
 

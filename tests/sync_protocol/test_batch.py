@@ -18,6 +18,7 @@ from sync_protocol import (
     MAX_EVENTS_PER_BATCH,
     PROTOCOL_VERSION,
     SUITE_MLKEM768_X25519,
+    SUITE_NATIONAL,
     SUITE_X25519,
     SUITES,
     BadSignature,
@@ -54,7 +55,12 @@ from tests.sync_protocol.syncproto_helpers import (
 )
 
 # HPKE overhead per suite: enc (the KEM ciphertext) plus the 16-byte Poly1305 tag.
-SEAL_OVERHEAD = {SUITE_X25519: 32 + 16, SUITE_MLKEM768_X25519: 1120 + 16}
+SEAL_OVERHEAD = {
+    SUITE_X25519: 32 + 16,
+    SUITE_MLKEM768_X25519: 1120 + 16,
+    # SM2 ciphertext of the SM4 key (C1 65 + C3 32 + C2 16), GCM nonce 12, GCM tag 16
+    SUITE_NATIONAL: 65 + 32 + 16 + 12 + 16,
+}
 
 
 def _event_lists(draw: Any) -> list[Any]:
@@ -173,23 +179,26 @@ def test_open_batch_refuses_frame_when_bytes_are_appended(suite: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("hub", "suite"),
+    ("hub", "suite", "reason"),
     [
         # the hub holds no key at all
-        ({}, SUITE_X25519),
+        ({}, SUITE_X25519, "configured for no suite only"),
         # the hub holds another X25519 key
-        ({"other": seal_key(SUITE_X25519, "prefecture")}, SUITE_X25519),
+        ({"other": seal_key(SUITE_X25519, "prefecture")}, SUITE_X25519, "sealed to key"),
         # the hub holds only the other suite's key
-        ({"x": seal_key(SUITE_MLKEM768_X25519)}, SUITE_X25519),
+        ({"x": seal_key(SUITE_MLKEM768_X25519)}, SUITE_X25519, "configured for hpke-mlkem"),
         # the same for a batch sealed with the hybrid suite
-        ({"x": seal_key(SUITE_X25519)}, SUITE_MLKEM768_X25519),
+        ({"x": seal_key(SUITE_X25519)}, SUITE_MLKEM768_X25519, "configured for hpke-x25519"),
+        # a national-suite hub and an X25519 batch, and the other way round
+        ({"x": seal_key(SUITE_NATIONAL)}, SUITE_X25519, f"configured for {SUITE_NATIONAL} only"),
+        ({"x": seal_key(SUITE_X25519)}, SUITE_NATIONAL, "configured for hpke-x25519"),
     ],
 )
 def test_open_batch_raises_wrong_recipient_when_hub_lacks_the_key(
-    hub: dict[str, Any], suite: str
+    hub: dict[str, Any], suite: str, reason: str
 ) -> None:
     keys = {key.public.key_id: key for key in hub.values()}
-    with pytest.raises(WrongRecipient, match="sealed to key"):
+    with pytest.raises(WrongRecipient, match=reason):
         open_frame(make_frame(suite), recipient_keys=keys)
 
 
