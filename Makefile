@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python scripts/demo.py $(if $(SUITE),--suite $(SUITE))
 
 demo-stop: $(STAMP)
 	$(BIN)/python scripts/demo_stop.py

@@ -7,6 +7,7 @@ again to start over; `make demo-stop` stops the hubs.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from demo_stop import stop_hubs  # noqa: E402  (scripts/ is on sys.path)
 
 from central_hub.reports import report_table  # noqa: E402
+from sync_protocol import SUITE_NATIONAL, SUITES  # noqa: E402
 from tests.factories import APPLICANTS, items_by_category  # noqa: E402
 
 PREFECTURE, COUNTY, TOWNSHIP = "513400", "513431", "513431100"
@@ -148,6 +150,16 @@ def cross_level_round(node: Path, county: Path, county_url: str) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="make demo: three tiers under ./demo")
+    parser.add_argument(
+        "--suite",
+        choices=SUITES,
+        default=SUITE_NATIONAL,
+        help="the prefecture's cipher suite, which every tier follows (default: the national "
+        "suite SM2/SM3/SM4, 国密; `make demo SUITE=hpke-x25519-sha256-chacha20poly1305` for "
+        "the other)",
+    )
+    suite = parser.parse_args().suite
     if DEMO.exists():
         stop_hubs(DEMO)
         time.sleep(0.5)
@@ -155,7 +167,8 @@ def main() -> None:
     DEMO.mkdir()
     pref, county, node = DEMO / "prefecture", DEMO / "county-513431", DEMO / "node-513431100"
 
-    say("创建州、县两级中心", "creating the prefecture and county hubs")
+    national = "国密 SM2/SM3/SM4" if suite == SUITE_NATIONAL else "国际算法 international"
+    say(f"创建州、县两级中心（密码套件：{national}）", f"creating the hubs, cipher suite {suite}")
     cli(
         "central-hub",
         "init",
@@ -167,6 +180,8 @@ def main() -> None:
         PREFECTURE,
         "--name",
         "凉山州政务服务中心",
+        "--suite",
+        suite,
     )
     cli(
         "central-hub",
@@ -179,6 +194,8 @@ def main() -> None:
         COUNTY,
         "--name",
         "昭觉县政务服务中心",
+        "--suite",
+        suite,
     )
     pref_url, county_url = start_hub(pref), start_hub(county)
     console.print(

@@ -10,7 +10,7 @@ from central_hub.enrollment import issue_code, redeem_code
 from central_hub.home import HubHome
 from central_hub.home import init_home as init_hub
 from central_hub.ingest import Ingestor
-from sync_protocol import HubInfo, SignedDocument, enrollment_request, seal_batch
+from sync_protocol import SUITE_X25519, HubInfo, SignedDocument, enrollment_request, seal_batch
 from tests.factories import APPLICANTS, items_by_category
 from township_node.casebook import CaseBook
 from township_node.catalog import center_level, current_catalog
@@ -65,9 +65,15 @@ class Pair:
         return [seal_batch(b, self.hub_info.seal_key()) for b in outbox.unacknowledged()]
 
 
-def make_pair(tmp_path: Path, *, center: str = "513431100") -> Pair:
-    hub = init_hub(tmp_path / "hub", tier="county", org_code=center[:6], name="昭觉县政务服务中心")
-    node = init_node(tmp_path / "node", center_code=center, name="新城镇便民服务中心")
+def make_pair(tmp_path: Path, *, center: str = "513431100", suite: str = SUITE_X25519) -> Pair:
+    hub = init_hub(
+        tmp_path / "hub",
+        tier="county",
+        org_code=center[:6],
+        name="昭觉县政务服务中心",
+        preferred_suite=suite,
+    )
+    node = init_node(tmp_path / "node", center_code=center, name="新城镇便民服务中心", suite=suite)
     code = issue_code(hub, center_code=center)
     answer = redeem_code(hub, enrollment_request(code, registration_of(node).to_dict()))
     with node.database.transaction() as conn:

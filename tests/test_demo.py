@@ -54,3 +54,7 @@ def test_the_demo_prints_each_command_on_a_line_of_its_own(demo_output):
         "make demo-stop",
     ):
         assert command in lines, command
+
+
+def test_the_demo_runs_on_the_national_suite_unless_told_otherwise(demo_output):
+    assert "密码套件：国密 SM2/SM3/SM4" in demo_output

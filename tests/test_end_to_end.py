@@ -7,8 +7,11 @@ import sqlite3
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
-from sync_protocol import seal_batch
+from central_hub.home import open_home as open_hub
+from central_hub.store import nodes
+from sync_protocol import SIGNATURE_SM2, SUITE_NATIONAL, VerifyKey, b64decode, seal_batch
 from tests.conftest import HubProcess, run_cli, run_json, start_hub
 from tests.factories import APPLICANTS, items_by_category
 from tests.proxy import RecordingProxy
@@ -22,8 +25,11 @@ COUNTY = "513431"  # 昭觉县
 TOWNSHIP = "513431100"  # 新城镇
 
 
-def _build_network(tmp_path, hubs: list[HubProcess]) -> tuple[HubProcess, HubProcess, str]:
+def _build_network(
+    tmp_path, hubs: list[HubProcess], *, suite: str = ""
+) -> tuple[HubProcess, HubProcess, str]:
     prefecture_home, county_home, node_home = (tmp_path / n for n in ("pref", "county", "node"))
+    chosen = ["--suite", suite] if suite else []
     run_cli(
         "central-hub",
         "init",
@@ -35,6 +41,7 @@ def _build_network(tmp_path, hubs: list[HubProcess]) -> tuple[HubProcess, HubPro
         "513400",
         "--name",
         "凉山州政务服务中心",
+        *chosen,
     )
     run_cli(
         "central-hub",
@@ -47,6 +54,7 @@ def _build_network(tmp_path, hubs: list[HubProcess]) -> tuple[HubProcess, HubPro
         COUNTY,
         "--name",
         "昭觉县政务服务中心",
+        *chosen,
     )
     prefecture = start_hub(prefecture_home)
     hubs.append(prefecture)
@@ -138,6 +146,39 @@ def test_case_reaches_prefecture_report_once_when_synced_and_forwarded(tmp_path,
     assert rows[(TOWNSHIP, "public_service")]["completed"] == 0
     county_report = run_json("central-hub", "report", "--home", str(county.home))
     assert county_report["rows"] == report["rows"]
+
+
+def test_a_national_suite_network_carries_cases_to_the_prefecture_with_sm2_keys_only(
+    tmp_path, hubs
+):
+    prefecture, county, node = _build_network(tmp_path, hubs, suite=SUITE_NATIONAL)
+    service = items_by_category()["public_service"]
+    case_no = _accept(node, service.code, APPLICANTS[0])
+    _complete_through_every_step(node, case_no)
+    _accept(node, service.code, APPLICANTS[1])
+    assert run_cli("township-node", "sync", "--home", node).returncode == 0
+    assert run_json("central-hub", "forward", "--home", str(county.home))["batches"] >= 1
+    report = run_json("central-hub", "report", "--home", str(prefecture.home))
+    rows = {(r["org_code"], r["category"]): r for r in report["rows"]}
+    assert (rows[(TOWNSHIP, "public_service")]["accepted"],) == (2,)
+    assert rows[(TOWNSHIP, "public_service")]["completed"] == 1
+    # Every key of the three tiers is SM2, and so is every batch they exchanged.
+    node_keys = json.loads((tmp_path / "node" / "keys" / "node-keys.json").read_text())
+    assert set(node_keys) == {"signing_sm2", "sealing_suite", "sealing"}
+    assert node_keys["sealing_suite"] == SUITE_NATIONAL
+    for hub in (prefecture, county):
+        keys = json.loads((hub.home / "keys" / "hub-keys.json").read_text())
+        assert "signing_ed25519" not in keys
+        assert {k["suite"] for k in keys["sealing"]} == {SUITE_NATIONAL}
+    for hub in (county, prefecture):  # each enrolled its sender (node, county) with SM2 keys
+        home = open_hub(hub.home)
+        with home.engine.connect() as conn:
+            enrolled = conn.execute(sa.select(nodes.c.sign_key, nodes.c.seal_suite)).all()
+        home.close()
+        assert enrolled
+        for sign_key, seal_suite in enrolled:
+            assert VerifyKey(b64decode(sign_key, what="key")).algorithm == SIGNATURE_SM2
+            assert seal_suite == SUITE_NATIONAL
 
 
 def test_sync_exits_3_and_keeps_events_when_hub_is_down(tmp_path, hubs):

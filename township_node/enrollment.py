@@ -45,6 +45,12 @@ def enroll(home: NodeHome, client: HubClient, code: str) -> HubInfo:
     Raises:
         SyncFailed: the hub cannot be reached (exit 3) or refuses the code (exit 4).
     """
+    try:
+        # The hub's suite decides the kind of keys to introduce (SM2 for a national hub). This
+        # copy of its info is not trusted further: the answer below is checked with the code.
+        home.refit_keys(HubInfo.from_signed(client.hub_info()).preferred_suite)
+    except ProtocolError as exc:
+        raise as_sync_failure(exc) from exc
     registration = registration_of(home).to_dict()
     try:
         answer = client.enroll(enrollment_request(code, registration))

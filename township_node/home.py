@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sync_protocol import format_timestamp
+from sync_protocol import SUITE_X25519, format_timestamp
 
 from .errors import AlreadyInitialized, InvalidInput, NotInitialized
 from .store import (
@@ -17,6 +17,7 @@ from .store import (
     get_setting,
     load_keys,
     open_database,
+    replace_keys,
     save_keys,
     set_setting,
 )
@@ -50,6 +51,24 @@ class NodeHome:
     def center_code(self) -> str:
         return self.setting("center_code")
 
+    def refit_keys(self, suite: str) -> None:
+        """Makes the node's keys the kind a hub of `suite` enrolls, if they are not.
+
+        Only before the first enrollment: the keys are the node's identity, and an enrolled
+        node's are known to its hub (changing them then is a key rotation).
+        """
+        if self.keys.fit(suite):
+            return
+        if self.setting("hub_info"):
+            raise InvalidInput(
+                f"node {self.node_id} is enrolled with keys of another suite than {suite}",
+                message_zh="本节点已登记，其密钥与该中心平台的密码套件不一致，请联系县级管理员",
+                field="suite",
+            )
+        keys = NodeKeys.generate(suite)
+        replace_keys(self.path / KEY_FILE, keys)
+        self.keys = keys
+
     def close(self) -> None:
         self.database.close()
 
@@ -60,8 +79,13 @@ class NodeHome:
         self.close()
 
 
-def init_home(path: Path, *, center_code: str, name: str, window: int = 1) -> NodeHome:
+def init_home(
+    path: Path, *, center_code: str, name: str, window: int = 1, suite: str = SUITE_X25519
+) -> NodeHome:
     """Creates a node home for a service center: database, keys and node id.
+
+    `suite` is the hub's, when known: a national-suite hub's nodes hold SM2 keys only.
+    Enrollment changes them to the hub's kind if they are not (`NodeHome.refit_keys`).
 
     Raises:
         AlreadyInitialized: a database is already there (we never overwrite one).
@@ -76,7 +100,7 @@ def init_home(path: Path, *, center_code: str, name: str, window: int = 1) -> No
     if (path / DATABASE_FILE).exists() or (path / KEY_FILE).exists():
         raise AlreadyInitialized(f"a node home already exists at {path}")
     path.mkdir(parents=True, exist_ok=True)
-    keys = NodeKeys.generate()
+    keys = NodeKeys.generate(suite)
     save_keys(path / KEY_FILE, keys)
     database = open_database(path / DATABASE_FILE)
     # The random part keeps two PCs of one center (or a re-installed one) apart.

@@ -12,10 +12,14 @@ import sqlalchemy as sa
 
 from sync_protocol import (
     CODE_ALPHABET,
+    SIGNATURE_SM2,
+    SUITE_NATIONAL,
     BadSignature,
     MalformedInput,
     NodeRegistration,
     SignedDocument,
+    VerifyKey,
+    b64decode,
     code_id,
     enrollment_key,
     enrollment_proof,
@@ -106,6 +110,7 @@ def redeem_code(home: HubHome, request: Any) -> dict[str, Any]:
         if row.used_at is not None:
             return _repeat_answer(row, registration)
         _check_code(row, registration, now)
+        _check_suite(home, registration)
         _insert_node(conn, registration, registered_via="", now=now)
         apply_replacement(conn, code_key=row.code_key, new_node_id=registration.node_id, now=now)
         info = home.info().sign(home.signing)
@@ -156,6 +161,20 @@ def _check_code(row: Any, registration: NodeRegistration, now: str) -> None:
     if row.center_code != registration.center_code:
         raise EnrollmentRefused(
             f"this code was issued for center {row.center_code}, not {registration.center_code}"
+        )
+
+
+def _check_suite(home: HubHome, registration: NodeRegistration) -> None:
+    """A national-suite hub enrolls only nodes whose keys are SM2 (it holds no other kind)."""
+    if home.config.preferred_suite != SUITE_NATIONAL:
+        return
+    sign_key = VerifyKey(b64decode(registration.sign_key, what="node signing key"))
+    if sign_key.algorithm != SIGNATURE_SM2 or registration.seal_suite != SUITE_NATIONAL:
+        raise EnrollmentRefused(
+            f"this hub uses the national suite {SUITE_NATIONAL}; node {registration.node_id} "
+            f"brought a {sign_key.algorithm} signing key and a {registration.seal_suite} "
+            "sealing key",
+            hint="update township-node: its enroll makes SM2 keys for a national-suite hub",
         )
 
 

@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ed25519, mlkem, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from central_hub.home import KEY_FILE, init_home
@@ -35,6 +34,7 @@ from sync_protocol import (
     verify_document,
 )
 from sync_protocol._sm import sm2_decrypt, sm2_encrypt, sm3
+from tests.national import forbid_other_algorithms
 
 from .syncproto_helpers import CREATED_AT, NODE_ID, make_events
 
@@ -372,25 +372,10 @@ def test_open_batch_refuses_a_batch_when_the_hub_is_configured_for_another_suite
 # central-hub init --suite sm2-sm4gcm-sm3
 
 
-def _forbid_other_algorithms(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a non-national key object was made on the national path")
-
-    for cls, names in [
-        (ed25519.Ed25519PrivateKey, ("generate", "from_private_bytes")),
-        (ed25519.Ed25519PublicKey, ("from_public_bytes",)),
-        (x25519.X25519PrivateKey, ("generate", "from_private_bytes")),
-        (x25519.X25519PublicKey, ("from_public_bytes",)),
-        (mlkem.MLKEM768PrivateKey, ("generate", "from_seed_bytes")),
-    ]:
-        for name in names:
-            monkeypatch.setattr(cls, name, refuse)
-
-
 def test_init_home_makes_only_national_keys_when_the_suite_is_national(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _forbid_other_algorithms(monkeypatch)
+    forbid_other_algorithms(monkeypatch)
     home = init_home(
         tmp_path / "hub", tier="prefecture", org_code="513400", name="凉山州政务服务中心",
         preferred_suite=SUITE_NATIONAL,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .database import NodeDatabase, open_database
-from .keys import NodeKeys, load_keys, save_keys
+from .keys import NodeKeys, load_keys, replace_keys, save_keys
 from .migrations import MIGRATIONS
 from .settings import get_json_setting, get_setting, set_setting
 
@@ -15,6 +15,7 @@ __all__ = [
     "get_setting",
     "load_keys",
     "open_database",
+    "replace_keys",
     "save_keys",
     "set_setting",
 ]
