@@ -80,7 +80,7 @@ def run_make_test(fake: FakeSystem, tmp_path: Path) -> subprocess.CompletedProce
 def test_make_test_stops_at_once_with_the_install_command_when_packages_are_missing_and_not_root(
     tmp_path: Path,
 ) -> None:
-    fake = fake_system(tmp_path, installed={"chromium"}, uid=1000)
+    fake = fake_system(tmp_path, installed={"chromium", "openssl"}, uid=1000)
     result = run_make_test(fake, tmp_path)
     assert result.returncode != 0
     command = "sudo apt-get update && sudo apt-get install -y --no-install-recommends"
@@ -98,7 +98,7 @@ def test_make_test_installs_the_missing_packages_then_runs_the_suite_when_root(
     assert result.returncode == 0, result.stderr
     assert fake.apt_calls() == [
         "update",
-        "install -y --no-install-recommends chromium fonts-noto-cjk",
+        "install -y --no-install-recommends chromium fonts-noto-cjk openssl",
     ]
     assert fake.suite_log.read_text().splitlines() == [
         "ruff check .",
@@ -109,7 +109,7 @@ def test_make_test_installs_the_missing_packages_then_runs_the_suite_when_root(
 def test_make_test_runs_the_suite_without_apt_when_the_packages_are_installed(
     tmp_path: Path,
 ) -> None:
-    fake = fake_system(tmp_path, installed={"chromium", "fonts-noto-cjk"}, uid=1000)
+    fake = fake_system(tmp_path, installed={"chromium", "fonts-noto-cjk", "openssl"}, uid=1000)
     result = run_make_test(fake, tmp_path)
     assert result.returncode == 0, result.stderr
     assert fake.apt_calls() == []
@@ -119,7 +119,7 @@ def test_make_test_runs_the_suite_without_apt_when_the_packages_are_installed(
 def test_script_asks_for_every_set_in_one_command_when_ci_needs_postgres_too(
     tmp_path: Path,
 ) -> None:
-    fake = fake_system(tmp_path, installed={"fonts-noto-cjk"}, uid=1000)
+    fake = fake_system(tmp_path, installed={"fonts-noto-cjk", "openssl"}, uid=1000)
     result = run_script(fake, "test", "postgres")
     assert result.returncode == 1
     assert "sudo apt-get install -y --no-install-recommends chromium postgresql\n" in result.stderr
@@ -128,7 +128,7 @@ def test_script_asks_for_every_set_in_one_command_when_ci_needs_postgres_too(
 def test_script_takes_chromium_path_for_the_browser_when_it_names_an_executable(
     tmp_path: Path,
 ) -> None:
-    fake = fake_system(tmp_path, installed={"fonts-noto-cjk"}, uid=1000)
+    fake = fake_system(tmp_path, installed={"fonts-noto-cjk", "openssl"}, uid=1000)
     browser = tmp_path / "my-chromium"
     _executable(browser, "exit 0\n")
     result = subprocess.run(
