@@ -41,10 +41,10 @@ class SavedDraft:
 
 def save_draft(home: NodeHome, clerk_id: str, draft: Draft, *, at: datetime) -> None:
     """Keeps the clerk's draft (an empty form keeps none)."""
+    if draft.empty:
+        discard_draft(home, clerk_id)
+        return
     with home.database.transaction() as conn:
-        if draft.empty:
-            conn.execute("DELETE FROM drafts WHERE clerk_id = ?", (clerk_id,))
-            return
         conn.execute(
             "INSERT INTO drafts (clerk_id, body, saved_at) VALUES (?, ?, ?) "
             "ON CONFLICT (clerk_id) DO UPDATE SET body = excluded.body, "
@@ -72,5 +72,6 @@ def load_draft(home: NodeHome, clerk_id: str) -> SavedDraft | None:
 
 
 def discard_draft(home: NodeHome, clerk_id: str) -> None:
+    """Forgets the clerk's draft: the case was accepted, or the form cleared."""
     with home.database.transaction() as conn:
         conn.execute("DELETE FROM drafts WHERE clerk_id = ?", (clerk_id,))

@@ -38,6 +38,7 @@ __all__ = [
     "applicants_of",
     "case_detail",
     "case_rows",
+    "cases_numbered",
     "counts_by_category",
     "counts_by_unit",
     "monthly_counts",
@@ -75,6 +76,41 @@ def _scoped(column: sa.ColumnElement[str], scope: Scope) -> sa.ColumnElement[boo
     if scope.counties is None:
         return sa.true()
     return sa.func.substr(column, 1, 6).in_(sorted(scope.counties))
+
+
+def _in_view(scope: Scope) -> sa.ColumnElement[bool]:
+    """Cases a person sees: recorded at a center in their counties, or handed to one there."""
+    if scope.counties is None:
+        return sa.true()
+    handed = sa.select(case_parties.c.case_id).where(_scoped(case_parties.c.center_code, scope))
+    return sa.or_(_scoped(cases.c.center_code, scope), cases.c.case_id.in_(handed))
+
+
+def cases_numbered(
+    engine: sa.Engine, scope: Scope, fragment: str, *, center: str = "", limit: int
+) -> list[dict[str, Any]]:
+    """Cases in view whose number holds `fragment`, newest first, at most `limit`.
+
+    `center` (the 9-digit code a whole number starts with) narrows the look-up to that
+    center's cases, through its index; without it the numbers in view are scanned."""
+    matching = cases.c.case_no.contains(fragment, autoescape=True)
+    if center:
+        matching = sa.and_(cases.c.center_code == center, matching)
+    query = (
+        sa.select(
+            cases.c.case_id,
+            cases.c.case_no,
+            cases.c.center_code,
+            cases.c.item_code,
+            cases.c.status,
+            cases.c.accepted_at,
+        )
+        .where(matching, _in_view(scope))
+        .order_by(cases.c.accepted_at.desc(), cases.c.case_no)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
 
 
 def _within(column: sa.ColumnElement[str], prefix: str, center: str = "") -> sa.ColumnElement[bool]:

@@ -13,13 +13,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 import casework
 
-from ..store import case_parties, cases
 from .context import ViewContext, center_name, county_codes_in_view
 from .errors import BadQuery
+from .queries import cases_numbered
 
 __all__ = ["SEARCH_LIMIT", "SearchResults", "search"]
 
@@ -108,33 +106,10 @@ def _cases_matching(ctx: ViewContext, query: str) -> list[dict[str, Any]]:
 
     A number that starts with its 9-digit center code is looked up by that center (indexed);
     a part of one is searched in the counties in view."""
-    matching = cases.c.case_no.contains(query, autoescape=True)
     prefix = _CENTER_PREFIX.match(query)
-    if prefix:
-        matching = sa.and_(cases.c.center_code == prefix[1], matching)
-    if ctx.scope.counties is not None:
-        counties = sorted(ctx.scope.counties)
-        handed = sa.select(case_parties.c.case_id).where(
-            sa.func.substr(case_parties.c.center_code, 1, 6).in_(counties)
-        )
-        matching = sa.and_(
-            matching, sa.or_(cases.c.county_code.in_(counties), cases.c.case_id.in_(handed))
-        )
-    query_rows = (
-        sa.select(
-            cases.c.case_id,
-            cases.c.case_no,
-            cases.c.center_code,
-            cases.c.item_code,
-            cases.c.status,
-            cases.c.accepted_at,
-        )
-        .where(matching)
-        .order_by(cases.c.accepted_at.desc(), cases.c.case_no)
-        .limit(SEARCH_LIMIT + 1)
+    rows = cases_numbered(
+        ctx.engine, ctx.scope, query, center=prefix[1] if prefix else "", limit=SEARCH_LIMIT + 1
     )
-    with ctx.engine.connect() as conn:
-        rows = [dict(row._mapping) for row in conn.execute(query_rows)]
     for row in rows:
         row["center_name"] = center_name(row["center_code"])
         row["status_label"] = casework.STATUS_LABELS_ZH.get(row["status"], row["status"])
