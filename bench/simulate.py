@@ -45,6 +45,7 @@ from bench.simulation.summary import print_compliance, reconcile_states  # noqa:
 from bench.simulation.verify import Verdict, verify, wait_for_forwarding  # noqa: E402
 from bench.simulation.worker import Counters, WorkerJob, run_worker  # noqa: E402
 from bench.simulation.world import Township, World, build_world  # noqa: E402
+from sync_protocol import SUITES  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -65,6 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--usb-share", type=float, default=0.05, help="share of USB-only townships")
     p.add_argument("--forward-interval", type=float, default=15.0, help="county → prefecture, s")
+    p.add_argument(
+        "--suite",
+        choices=SUITES,
+        default=SUITES[0],
+        help="the prefecture's cipher suite, which its counties and townships follow",
+    )
     p.add_argument("--workdir", type=Path, default=None, help="keep the homes here")
     p.add_argument("--no-results", action="store_true", help="do not write bench/results/")
     args = p.parse_args(argv)
@@ -223,7 +230,7 @@ def simulate(args: argparse.Namespace, console: Console) -> Outcome:
         f"{len(world.townships)} townships ({usb} USB-only), {args.days} days from "
         f"{args.start}, scale {args.scale} (~{world.cases_per_year:,.0f} cases/yr), in {root}"
     )
-    network = start_network(root, members, forward_interval=args.forward_interval)
+    network = start_network(root, members, forward_interval=args.forward_interval, suite=args.suite)
     try:
         jobs = [
             WorkerJob(

@@ -25,6 +25,7 @@ from collections import Counter
 import httpx
 import pytest
 
+from sync_protocol import SUITE_NATIONAL
 from tests.campaign import Kind, build_chain, run_once
 from tests.campaign.checks import check_hubs_agree
 from tests.conftest import start_hub
@@ -41,6 +42,19 @@ SEEDS = (1362, 144, 2)
 def _seeds() -> list[int]:
     chosen = os.environ.get("CAMPAIGN_SEEDS", "")
     return [int(s) for s in chosen.split(",") if s.strip()] or list(SEEDS)
+
+
+def test_a_national_suite_chain_delivers_every_event_once_under_the_faults_of_a_seed(tmp_path):
+    chain = build_chain(tmp_path / "chain", suite=SUITE_NATIONAL)
+    try:
+        result = run_once(chain, SEEDS[0], tmp_path / "runs", keep=True)
+    finally:
+        chain.close()
+    assert result.ok, f"{result.error}\n  replay: {result.replay} --keep"
+    assert result.events > 0 and (result.lost, result.duplicated) == (0, 0)
+    assert check_hubs_agree(chain.county.home, chain.prefecture.home) == result.events
+    node_keys = list((tmp_path / "runs").rglob("node-keys.json"))
+    assert node_keys and all("signing_sm2" in json.loads(k.read_text()) for k in node_keys)
 
 
 def test_short_campaign_delivers_every_event_to_prefecture_once(tmp_path):

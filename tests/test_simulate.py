@@ -7,6 +7,7 @@ township node homes (one USB-only) in worker processes, ten simulated days with 
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 from datetime import date
 
@@ -16,6 +17,7 @@ from rich.console import Console
 from bench.simulate import Outcome, parse_args, simulate
 from bench.simulation.verify import verify
 from bench.simulation.world import SEED_CASES_PER_YEAR, build_world
+from sync_protocol import SUITE_NATIONAL
 from tests.faults.network import assert_exactly_once, assert_nothing_left_over
 
 pytestmark = pytest.mark.e2e
@@ -32,6 +34,30 @@ def short_run(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
         ]
     )  # fmt: skip
     return simulate(args, Console(file=io.StringIO(), width=120))
+
+
+@pytest.fixture(scope="module")
+def national_run(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+    workdir = tmp_path_factory.mktemp("sim-national")
+    args = parse_args(
+        [
+            "--townships", "2", "--counties", "1", "--days", "5", "--scale", "0.2",
+            "--seed", "11", "--workdir", str(workdir), "--no-results",
+            "--forward-interval", "1", "--suite", SUITE_NATIONAL,
+        ]
+    )  # fmt: skip
+    return simulate(args, Console(file=io.StringIO(), width=120))
+
+
+def test_a_national_suite_prefecture_reconciles_its_short_year_with_sm2_keys_only(national_run):
+    assert national_run.clean and national_run.figures["events"] > 0
+    node_keys = list((national_run.root / "nodes").glob("*/keys/node-keys.json"))
+    hub_keys = list(national_run.root.glob("*/keys/hub-keys.json"))
+    assert (len(node_keys), len(hub_keys)) == (2, 2)
+    for keys in node_keys:
+        assert set(json.loads(keys.read_text())) == {"signing_sm2", "sealing_suite", "sealing"}
+    for keys in hub_keys:
+        assert "signing_sm2" in json.loads(keys.read_text())
 
 
 def _townships(outcome: Outcome) -> dict[str, str]:

@@ -15,7 +15,7 @@ import casework
 from central_hub.enrollment import issue_code
 from central_hub.forwarding import link_upstream
 from central_hub.home import init_home
-from sync_protocol import HubClient
+from sync_protocol import SUITES, HubClient
 from tests.conftest import HubProcess, launch_hub, wait_until_serving
 
 __all__ = ["Network", "start_network"]
@@ -37,12 +37,20 @@ class Network:
 
 
 def start_network(
-    root: Path, townships: dict[str, list[str]], *, forward_interval: float = 5.0
+    root: Path,
+    townships: dict[str, list[str]],
+    *,
+    forward_interval: float = 5.0,
+    suite: str = SUITES[0],
 ) -> Network:
     """Starts the prefecture, links and starts one hub per county in `townships`
     (county -> its township codes) and issues each township its enrollment code."""
     pref_home = init_home(
-        root / "prefecture", tier="prefecture", org_code=PREFECTURE, name="凉山州政务服务中心"
+        root / "prefecture",
+        tier="prefecture",
+        org_code=PREFECTURE,
+        name="凉山州政务服务中心",
+        preferred_suite=suite,
     )
     links = {county: issue_code(pref_home, center_code=county) for county in townships}
     pref_home.close()
@@ -57,6 +65,7 @@ def start_network(
                 tier="county",
                 org_code=county,
                 name=casework.org(county).name,
+                preferred_suite=suite,
             )
             with HubClient(prefecture.url) as client:
                 link_upstream(home, client, links[county])

@@ -20,7 +20,7 @@ from central_hub.forwarding import link_upstream
 from central_hub.home import HubHome
 from central_hub.home import init_home as init_hub
 from central_hub.home import open_home as open_hub
-from sync_protocol import HubClient
+from sync_protocol import SUITE_X25519, HubClient
 from tests.conftest import HubProcess, start_hub
 from tests.faults import FaultPlan, FaultProxy
 from tests.faults.network import COUNTY, point_county_upstream
@@ -107,11 +107,16 @@ class Chain:
             self.prefecture = restarted
 
 
-def build_chain(root: Path) -> Chain:
-    """Starts a prefecture hub and a county hub linked to it, each behind a fault proxy."""
+def build_chain(root: Path, *, suite: str = SUITE_X25519) -> Chain:
+    """Starts a prefecture hub and a county hub linked to it, each behind a fault proxy; both
+    use `suite`, and the nodes enrolled with them follow it."""
     root.mkdir(parents=True, exist_ok=True)
-    county_home = init_hub(root / "county", tier="county", org_code=COUNTY, name="昭觉县")
-    pref_home = init_hub(root / "pref", tier="prefecture", org_code="513400", name="凉山州")
+    county_home = init_hub(
+        root / "county", tier="county", org_code=COUNTY, name="昭觉县", preferred_suite=suite
+    )
+    pref_home = init_hub(
+        root / "pref", tier="prefecture", org_code="513400", name="凉山州", preferred_suite=suite
+    )
     code = issue_code(pref_home, center_code=COUNTY)
     pref_home.close()
     prefecture = start_hub(root / "pref")
