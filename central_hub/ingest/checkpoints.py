@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 import casework
 
-from ..store import insert_many, metadata
+from ..store import in_chunks, insert_many, metadata
 
 __all__ = ["Checkpoint", "case_checkpoints", "load_checkpoints", "save_checkpoints"]
 
@@ -33,13 +33,10 @@ Checkpoint = tuple[str, casework.CaseState]
 
 def load_checkpoints(conn: sa.Connection, case_ids: Iterable[str]) -> dict[str, Checkpoint]:
     """The readable checkpoints of these cases."""
-    wanted = sorted(set(case_ids))
     found: dict[str, Checkpoint] = {}
-    for start in range(0, len(wanted), 500):
+    for chunk in in_chunks(case_ids):
         rows = conn.execute(
-            sa.select(case_checkpoints).where(
-                case_checkpoints.c.case_id.in_(wanted[start : start + 500])
-            )
+            sa.select(case_checkpoints).where(case_checkpoints.c.case_id.in_(chunk))
         )
         for case_id, head, text in rows:
             state = casework.state_from_checkpoint(text)

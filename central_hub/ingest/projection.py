@@ -28,7 +28,7 @@ from sync_protocol import Event, decode_event, format_timestamp, parse_timestamp
 from ..catalogs import CatalogVersions
 from ..compliance import case_rows, record_case_changes
 from ..errors import RuleViolation
-from ..store import cases, events, insert_many, pending_events, update_many
+from ..store import cases, events, in_chunks, insert_many, pending_events, update_many
 from .checkpoints import Checkpoint, load_checkpoints, save_checkpoints
 from .routing import CaseFold, route_cases
 
@@ -256,14 +256,9 @@ def _case_event(event: Event, center_of: Callable[[str], str]) -> casework.CaseE
     )
 
 
-def _chunks(ids: set[str], size: int = 500) -> list[list[str]]:
-    ordered = sorted(ids)
-    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
-
-
 def _cases_with_pending(conn: sa.Connection, by_case: dict[str, list[Event]]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(set(by_case)):
+    for chunk in in_chunks(by_case):
         found.update(
             conn.execute(
                 sa.select(pending_events.c.case_id).where(pending_events.c.case_id.in_(chunk))
@@ -275,7 +270,7 @@ def _cases_with_pending(conn: sa.Connection, by_case: dict[str, list[Event]]) ->
 def _stored_events(conn: sa.Connection, case_ids: set[str]) -> dict[str, list[tuple[Event, bool]]]:
     """Every stored event of these cases, each with whether it was quarantined."""
     stored: dict[str, list[tuple[Event, bool]]] = {}
-    for chunk in _chunks(case_ids):
+    for chunk in in_chunks(case_ids):
         rows = conn.execute(
             sa.select(events.c.case_id, events.c.body, events.c.quarantined)
             .where(events.c.case_id.in_(chunk))

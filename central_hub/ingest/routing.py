@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import casework
 from sync_protocol import Event
 
-from ..store import case_conflicts, case_parties, feed, insert_many, pending_events
+from ..store import case_conflicts, case_parties, feed, in_chunks, insert_many, pending_events
 
 __all__ = ["CaseFold", "route_cases"]
 
@@ -61,10 +61,10 @@ def route_cases(
 
 def _known_parties(conn: sa.Connection, case_ids: list[str]) -> dict[str, set[str]]:
     known: dict[str, set[str]] = {}
-    for start in range(0, len(case_ids), 500):
+    for chunk in in_chunks(case_ids):
         for case_id, center in conn.execute(
             sa.select(case_parties.c.case_id, case_parties.c.center_code).where(
-                case_parties.c.case_id.in_(case_ids[start : start + 500])
+                case_parties.c.case_id.in_(chunk)
             )
         ):
             known.setdefault(case_id, set()).add(center)

@@ -24,6 +24,7 @@ from ..store import (
     cursors,
     events,
     held_batches,
+    in_chunks,
     nodes,
     quarantine,
     rejected_batches,
@@ -49,7 +50,6 @@ __all__ = [
 ]
 
 DONE_STATUSES = ("completed", "delivered")
-_IN_CHUNK = 500  # ids per IN (...) list, well under every database's parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +220,7 @@ def applicants_of(engine: sa.Engine, case_ids: Sequence[str]) -> dict[str, dict[
     """Each case's applicant (name, id_number, phone) from its acceptance event."""
     found: dict[str, dict[str, str]] = {}
     with engine.connect() as conn:
-        for start in range(0, len(case_ids), _IN_CHUNK):
-            chunk = case_ids[start : start + _IN_CHUNK]
+        for chunk in in_chunks(case_ids):
             query = sa.select(events.c.case_id, events.c.body).where(
                 events.c.type == "accept", events.c.case_id.in_(chunk)
             )

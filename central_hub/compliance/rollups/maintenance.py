@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...errors import HubError
-from ...store import cases, hub_meta, metadata
+from ...store import cases, hub_meta, in_chunks, metadata
 from .facts import FactsReader
 from .recount import recount
 from .schema import ROLLUP_KEYS, ROLLUP_TABLES
@@ -59,11 +59,9 @@ def ensure_rollup_tables(conn: sa.Connection) -> None:
 
 def case_rows(conn: sa.Connection, case_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The stored rows of these cases with the keys the rollups read: the "before" rows."""
-    wanted = sorted(set(case_ids))
     found: dict[str, dict[str, Any]] = {}
     columns = [cases.c[key] for key in ROLLUP_KEYS]
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for chunk in in_chunks(case_ids):
         for row in conn.execute(sa.select(*columns).where(cases.c.case_id.in_(chunk))):
             found[row.case_id] = dict(row._mapping)
     return found
