@@ -10,6 +10,7 @@ import io
 import json
 import sqlite3
 from datetime import date
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -23,30 +24,30 @@ from tests.faults.network import assert_exactly_once, assert_nothing_left_over
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def short_run(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
-    workdir = tmp_path_factory.mktemp("sim")
+def _simulate(workdir: Path, *argv: str) -> Outcome:
+    """A short run kept in `workdir`, quiet, writing no results, forwarding every second."""
     args = parse_args(
-        [
-            "--townships", "4", "--counties", "2", "--days", "10", "--scale", "0.2",
-            "--seed", "7", "--workdir", str(workdir), "--no-results",
-            "--forward-interval", "1",
-        ]
+        [*argv, "--scale", "0.2", "--workdir", str(workdir), "--no-results",
+         "--forward-interval", "1"]
     )  # fmt: skip
     return simulate(args, Console(file=io.StringIO(), width=120))
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+    return _simulate(
+        tmp_path_factory.mktemp("sim"),
+        "--townships", "4", "--counties", "2", "--days", "10", "--seed", "7",
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def national_run(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
-    workdir = tmp_path_factory.mktemp("sim-national")
-    args = parse_args(
-        [
-            "--townships", "2", "--counties", "1", "--days", "5", "--scale", "0.2",
-            "--seed", "11", "--workdir", str(workdir), "--no-results",
-            "--forward-interval", "1", "--suite", SUITE_NATIONAL,
-        ]
+    return _simulate(
+        tmp_path_factory.mktemp("sim-national"),
+        "--townships", "2", "--counties", "1", "--days", "5", "--seed", "11",
+        "--suite", SUITE_NATIONAL,
     )  # fmt: skip
-    return simulate(args, Console(file=io.StringIO(), width=120))
 
 
 def test_a_national_suite_prefecture_reconciles_its_short_year_with_sm2_keys_only(national_run):
