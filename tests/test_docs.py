@@ -164,7 +164,7 @@ def test_markdown_link_points_at_an_existing_file_when_relative(page: Path) -> N
 ARCHITECTURE_MD = DOCS / "architecture.md"
 _FOUNDATION = {
     "central_hub": {"home", "store", "errors", "tables", "logs", "reports"},
-    "township_node": {"home", "store", "errors", "logs"},
+    "township_node": {"home", "store", "errors", "logs", "permissions"},
 }
 
 

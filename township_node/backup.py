@@ -9,6 +9,8 @@ give anyone the center's signing key; a restored PC gets a new key (restore.py).
 Rolling backups live in `<home>/backups/`. One is taken after a sync round, and when the
 clerk's window opens, whenever the newest is older than `ROLLING_EVERY` (one hour). Rotation
 keeps the `KEEP_RECENT` newest, plus the newest of each of the last `KEEP_DAYS` days.
+A backup holds every case of the center: each copy and manifest is 0600, in the home or on a
+stick, and a folder made for them is 0700 (township_node/permissions.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sync_protocol import format_timestamp, parse_timestamp
 from . import __version__
 from .errors import InvalidInput
 from .home import NodeHome
+from .permissions import FILE_MODE, make_private_dir, make_private_file
 
 __all__ = [
     "BACKUP_FOLDER",
@@ -87,11 +90,11 @@ def write_backup(
     stamp = now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
     name = name or f"node-{home.center_code}-{stamp}.db"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
         target = folder / name
         partial = folder / (name + ".part")
         partial.unlink(missing_ok=True)
-        contents = _copy_database(home.conn, partial)
+        contents = _copy_database(home.conn, make_private_file(partial))
         digest, size = file_sha256(partial)
         manifest = BackupManifest(
             file=name,
@@ -265,7 +268,8 @@ def _fsync_and_rename(partial: Path, target: Path) -> None:
 
 def _write_text_atomically(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".part")
-    with partial.open("w", encoding="utf-8") as handle:
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())

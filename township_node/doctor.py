@@ -22,6 +22,7 @@ from sync_protocol import parse_timestamp
 
 from .backup import BACKUP_FOLDER, list_backups
 from .home import DATABASE_FILE, KEY_FILE
+from .permissions import chmod_command, find_loose_paths
 from .store import MIGRATIONS, load_keys
 
 __all__ = [
@@ -66,7 +67,7 @@ def run_checks(
 ) -> list[Check]:
     """Runs every check on the node home at `home`, in the order a person would fix them."""
     now = now or datetime.now(UTC)
-    checks = [_disk(home, min_free_mb), _keys(home)]
+    checks = [_disk(home, min_free_mb), _keys(home), _permissions(home)]
     database = home / DATABASE_FILE
     if not database.exists():
         return [
@@ -175,6 +176,34 @@ def _keys(home: Path) -> Check:
             f"key file mode {mode:04o} lets other users read it",
         )
     return Check("keys", "密钥文件", "ok", "存在，仅本用户可读", detail=f"mode {mode:04o}")
+
+
+def _permissions(home: Path) -> Check:
+    """Every folder 0700 and every file 0600: the home holds every case (issue 24). The key
+    file is the keys check's."""
+    loose = [found for found in find_loose_paths(home) if found.path != home / KEY_FILE]
+    if not loose:
+        return Check(
+            "permissions",
+            "文件权限",
+            "ok",
+            "本机数据仅本用户可读",
+            detail="every folder 0700, every file 0600",
+        )
+    first = loose[0]
+    command = chmod_command(loose, home)
+    owned = all(found.owned for found in loose)
+    others = "" if owned else "；其中有不属于本用户的文件，需由管理员运行"
+    return Check(
+        "permissions",
+        "文件权限",
+        "error",
+        f"{first.path} 权限为 {first.mode:04o}，其他用户可读"
+        + (f"（共 {len(loose)} 个文件或文件夹）" if len(loose) > 1 else ""),
+        f"请运行 {command}{others}",
+        f"{len(loose)} paths readable by other accounts, first {first.path} "
+        f"mode {first.mode:04o}; run {command}",
+    )
 
 
 def _disk(home: Path, min_free_mb: int) -> Check:

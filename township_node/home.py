@@ -1,4 +1,8 @@
-"""Provides the node home: one folder holding the database and the key file."""
+"""Provides the node home: one folder holding the database and the key file.
+
+The home and everything in it is private to the account that runs the node: folders 0700,
+files 0600 (township_node/permissions.py); opening a home tightens one made looser.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from pathlib import Path
 from sync_protocol import SUITE_X25519, format_timestamp
 
 from .errors import AlreadyInitialized, InvalidInput, NotInitialized
+from .permissions import make_private_dir, tighten_home
 from .store import (
     NodeDatabase,
     NodeKeys,
@@ -99,7 +104,8 @@ def init_home(
         )
     if (path / DATABASE_FILE).exists() or (path / KEY_FILE).exists():
         raise AlreadyInitialized(f"a node home already exists at {path}")
-    path.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path)
+    tighten_home(path)  # a folder made beforehand for the home, under the umask's mode
     keys = NodeKeys.generate(suite)
     save_keys(path / KEY_FILE, keys)
     database = open_database(path / DATABASE_FILE)
@@ -117,6 +123,9 @@ def init_home(
 def open_home(path: Path) -> NodeHome:
     """Opens an existing node home.
 
+    A home that group or others may read (made by a release before issue 24) is made
+    private first: its folders 0700, its files 0600.
+
     Raises:
         NotInitialized: no node home at `path`.
     """
@@ -125,4 +134,5 @@ def open_home(path: Path) -> NodeHome:
             f"no node home at {path}; run `township-node init --center CODE --name NAME` first",
             message_zh="本机尚未初始化，请先运行 township-node init",
         )
+    tighten_home(path)
     return NodeHome(path, open_database(path / DATABASE_FILE), load_keys(path / KEY_FILE))

@@ -17,6 +17,7 @@ import casework
 from sync_protocol import parse_timestamp
 
 from .casebook import CaseBook
+from .permissions import make_private_dir, make_private_file
 
 __all__ = ["ReceiptFacts", "print_receipt", "receipt_facts", "receipt_text", "save_receipt"]
 
@@ -96,9 +97,9 @@ def receipt_text(facts: ReceiptFacts) -> str:
 
 def save_receipt(home_path: Path, facts: ReceiptFacts, text: str) -> Path:
     """Writes the receipt under the node home's receipts/ folder; returns the file."""
-    folder = home_path / RECEIPTS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{facts.case_no}.txt"
+    folder = make_private_dir(home_path / RECEIPTS_FOLDER)
+    # 0600: a receipt names the applicant and the ID number.
+    path = make_private_file(folder / f"{facts.case_no}.txt")
     # utf-8-sig: Notepad on an old Windows PC reads it as Chinese, not as mojibake.
     path.write_text(text, encoding="utf-8-sig")
     return path

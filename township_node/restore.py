@@ -39,6 +39,7 @@ from .enrollment import pinned_hub
 from .errors import AlreadyInitialized, InvalidInput, SyncFailed
 from .failures import as_sync_failure
 from .home import DATABASE_FILE, KEY_FILE, NodeHome, open_home
+from .permissions import make_private_dir, make_private_file
 from .store import NodeKeys, get_json_setting, save_keys, set_setting
 from .sync import forget_sealed
 
@@ -81,8 +82,8 @@ def restore_backup(source: Path, home_path: Path) -> tuple[NodeHome, BackupManif
             message_zh="备份文件已损坏（校验值不符），请换用另一份备份",
             field="from",
         )
-    home_path.mkdir(parents=True, exist_ok=True)
-    partial = home_path / (DATABASE_FILE + ".restoring")
+    make_private_dir(home_path)
+    partial = make_private_file(home_path / (DATABASE_FILE + ".restoring"))
     partial.write_bytes(source.read_bytes())
     try:
         _check_copy(partial, manifest)

@@ -52,6 +52,7 @@ def test_healthy_home_passes_every_check_and_exits_0(node):
         "schema": "ok",
         "disk": "ok",
         "keys": "ok",
+        "permissions": "ok",
         "enrollment": "ok",
         "clock": "ok",
         "backup": "ok",

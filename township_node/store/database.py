@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import MigrationFailed, SchemaTooNew
+from ..permissions import make_private_dir, make_private_file
 from .migrations import MIGRATIONS
 
 __all__ = ["BACKUP_FOLDER", "NodeDatabase", "open_database", "pre_migration_backups"]
@@ -68,6 +69,8 @@ def open_database(path: Path, *, migrations: Sequence[Sequence[str]] = MIGRATION
         SchemaTooNew: the file was written by newer software; we never downgrade it.
         MigrationFailed: a migration failed; the database is unchanged.
     """
+    # Made 0600 before SQLite opens it: SQLite gives the -wal and -shm files the same mode.
+    make_private_file(path)
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
     # the block the code says it is (the module's own handling would commit before DDL).
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -138,10 +141,10 @@ def _backup(path: Path, version: int) -> Path:
     under WAL a reader sees the last committed state, which is what we are about to migrate.
     """
     folder = path.parent / BACKUP_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_dir(folder)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"pre-migration-v{version}-{stamp}.db"
-    partial = target.with_suffix(".partial")
+    partial = make_private_file(target.with_suffix(".partial"))
     source = sqlite3.connect(path)
     copy = sqlite3.connect(partial)
     try:

@@ -23,6 +23,7 @@ from ..enrollment import pinned_hub
 from ..errors import SyncFailed
 from ..failures import as_sync_failure
 from ..home import NodeHome
+from ..permissions import FILE_MODE
 from .feed import FeedReport, pull_feed
 from .outbox import DEFAULT_BATCH_EVENTS, Outbox
 from .sender import BatchSender
@@ -62,7 +63,7 @@ def sync_once(
         SyncFailed: exit_code 3 when the hub cannot be reached, 4 when it refuses.
     """
     try:
-        with FileLock(home.path / "sync.lock", timeout=0):
+        with FileLock(home.path / "sync.lock", timeout=0, mode=FILE_MODE):
             return _round(
                 home, client, batch_events=batch_events, window=window, max_bytes=max_bytes
             )

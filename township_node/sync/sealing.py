@@ -16,6 +16,7 @@ from pathlib import Path
 from sync_protocol import HubInfo, SignedBatch, seal_batch
 
 from ..home import NodeHome
+from ..permissions import make_private_dir
 
 __all__ = ["forget_acknowledged", "forget_sealed", "sealed_blob", "write_atomically"]
 
@@ -24,8 +25,8 @@ _NAME = re.compile(r"batch-([0-9]{8})-[0-9a-f]{16}\.tsb")
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Writes a file whole or not at all: a crash or a pulled stick leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A temporary name of its own: two rounds at once may write the same file.
+    make_private_dir(path.parent)
+    # A temporary name of its own: two rounds at once may write the same file (mkstemp: 0600).
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
