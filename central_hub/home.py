@@ -1,10 +1,21 @@
-"""Provides the hub home: its configuration, its keys and its store, in one folder."""
+"""Provides the hub home: its configuration, its keys and its store, in one folder.
+
+The home is private to the account that runs the hub (issue 24): its folders are 0700 and
+its files 0600 (hub.json, keys, hub.db with its -wal and -shm files, partial uploads, locks),
+whatever the umask. New ones are made with that mode, which a umask can only narrow; SQLite
+gives -wal and -shm the mode of their database file, so hub.db is made 0600 before SQLite
+opens it. `open_home` tightens a home made looser (by a release before issue 24), logging
+each change, and warns with the `chmod` to run for what another account owns.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import secrets
+import stat
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,15 +36,30 @@ from sync_protocol import (
 )
 
 from .errors import AlreadyInitialized, HubError, NotInitialized
-from .store import create_database, create_engine_for, hub_meta
+from .store import create_database, create_engine_for, hub_meta, is_sqlite_url
 
-__all__ = ["HubConfig", "HubHome", "init_home", "open_home", "rotate_sealing_keys"]
+__all__ = [
+    "FILE_MODE",
+    "FOLDER_MODE",
+    "HubConfig",
+    "HubHome",
+    "init_home",
+    "make_private_dir",
+    "open_home",
+    "rotate_sealing_keys",
+    "tighten_home",
+    "write_private_file",
+]
 
 CONFIG_FILE = "hub.json"
 KEY_FILE = "keys/hub-keys.json"
 POSTGRES_SERVER_VARIABLE = "CENTRAL_HUB_POSTGRES_SERVER"
 _OWNER_KEY = "hub_home"  # in hub_meta: the home folder whose store this is
 TIERS = ("county", "prefecture")
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+log = logging.getLogger("central_hub.home")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +126,7 @@ def init_home(
         raise HubError(f"org code {org_code!r} must be a 6-digit GB/T 2260 code, e.g. 513431")
     if (path / CONFIG_FILE).exists():
         raise AlreadyInitialized(f"a hub home already exists at {path}")
-    path.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path)
     config = HubConfig(
         hub_id=f"{tier}-{org_code}",
         tier=tier,
@@ -110,10 +136,43 @@ def init_home(
         created_at=format_timestamp(datetime.now(UTC)),
         preferred_suite=preferred_suite,
     )
+    _make_sqlite_file_private(config.database_url)
     _claim_store(config.database_url, path)
     _write_keys(path / KEY_FILE, national=preferred_suite == SUITE_NATIONAL)
-    (path / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2), encoding="utf-8")
+    # 0600 too: a database URL may carry a password.
+    write_private_file(path / CONFIG_FILE, json.dumps(asdict(config), indent=2).encode("utf-8"))
     return open_home(path)
+
+
+def _make_sqlite_file_private(url: str) -> None:
+    """Creates a new SQLite store's file 0600 before SQLite does (its -wal and -shm copy it)."""
+    if not is_sqlite_url(url):
+        return
+    database = sa.make_url(url).database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return
+    os.close(os.open(database, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+
+
+def make_private_dir(path: Path) -> Path:
+    """Makes the folder `path` and any missing parents, each new one with mode 0700.
+
+    An existing folder keeps its mode: it may be a USB stick's, which is not ours to change.
+    """
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    for folder in reversed(missing):  # mkdir(parents=True) gives parents the umask's mode
+        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+    return path
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Writes `data` to `path` (replacing what is there) readable by this account only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        # A file that was there keeps its mode through O_CREAT; a FAT stick has no modes.
+        with contextlib.suppress(PermissionError):
+            os.fchmod(handle.fileno(), FILE_MODE)
+        handle.write(data)
 
 
 def _claim_store(url: str, path: Path) -> None:
@@ -140,6 +199,8 @@ def _claim_store(url: str, path: Path) -> None:
 def open_home(path: Path) -> HubHome:
     """Opens a hub home and its store.
 
+    A home that group or others may read is tightened first (`tighten_home`).
+
     Raises:
         NotInitialized: no hub home at `path`.
     """
@@ -148,6 +209,7 @@ def open_home(path: Path) -> HubHome:
             f"no hub home at {path}; run `central-hub init --tier county --org-code CODE "
             "--name NAME` first"
         )
+    tighten_home(path)
     config = HubConfig(**json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")))
     signing, sealing = _read_keys(path / KEY_FILE)
     return HubHome(path, config, signing, sealing, create_engine_for(config.database_url))
@@ -183,7 +245,7 @@ def _new_sealing_keys(*, national: bool) -> list[dict[str, str]]:
 
 
 def _write_keys(path: Path, *, national: bool) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     signing: dict[str, str | list[dict[str, str]]] = (
         {"signing_sm2": b64encode(SigningKey.generate(SIGNATURE_SM2).raw())}
         if national
@@ -231,3 +293,59 @@ def _read_keys(path: Path) -> tuple[SigningKey, dict[str, SealPrivateKey]]:
         for entry in document["sealing"]
     ]
     return signing, {key.public.key_id: key for key in sealing}
+
+
+def tighten_home(home: Path) -> list[Path]:
+    """Sets the hub home and every folder in it this account owns to 0700, every file to 0600.
+
+    Each change is logged (a warning: the file was readable by other accounts until now);
+    a path another account owns is logged with the `chmod` to run. Symbolic links are not
+    followed; Windows has no such modes.
+
+    Returns:
+        The paths still readable by other accounts.
+    """
+    if os.name != "posix":
+        return []
+    left = []
+    for path in [home, *_walk(home)]:
+        try:
+            info = path.lstat()
+        except OSError:
+            continue  # removed meanwhile (a finished upload)
+        mode = stat.S_IMODE(info.st_mode)
+        if stat.S_ISLNK(info.st_mode) or not mode & 0o077:
+            continue
+        wanted = FOLDER_MODE if stat.S_ISDIR(info.st_mode) else FILE_MODE
+        if not _tighten(path, mode, wanted, owned=info.st_uid == os.geteuid()):
+            left.append(path)
+    return left
+
+
+def _walk(home: Path) -> list[Path]:
+    return [Path(folder) / name for folder, dirs, files in os.walk(home) for name in dirs + files]
+
+
+def _tighten(path: Path, mode: int, wanted: int, *, owned: bool) -> bool:
+    try:
+        if not owned:
+            raise PermissionError("owned by another account")
+        os.chmod(path, wanted)
+    except OSError as exc:
+        log.warning(
+            "%s is mode %04o, readable by other accounts, and cannot be tightened (%s): "
+            "run chmod %o %s",
+            path,
+            mode,
+            exc.strerror or exc,
+            wanted,
+            path,
+        )
+        return False
+    log.warning(
+        "tightened %s from mode %04o to %04o: it was readable by other accounts",
+        path,
+        mode,
+        wanted,
+    )
+    return True

@@ -43,7 +43,7 @@ from .forwarding import (
     save_forward_state,
     upstream_of,
 )
-from .home import HubHome
+from .home import HubHome, make_private_dir
 from .ingest import Ingestor
 from .store import batches, forward_state, nodes
 
@@ -68,8 +68,8 @@ class ImportSummary:
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A temporary name of its own: two rounds at once may write the same file.
+    make_private_dir(path.parent)
+    # A temporary name of its own: two rounds at once may write the same file (mkstemp: 0600).
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -38,7 +38,7 @@ from ..forwarding import (
     forward_round,
     upstream_of,
 )
-from ..home import HubHome
+from ..home import FILE_MODE, HubHome
 from ..ingest import Decision, Ingestor, Uploads
 from .metrics import check_store
 
@@ -181,7 +181,7 @@ class Endpoints:
         # is enough, and a worker that finds another's round running skips its turn.
         try:
             with (
-                FileLock(self.home.path / "forward.lock", timeout=0),
+                FileLock(self.home.path / "forward.lock", timeout=0, mode=FILE_MODE),
                 HubClient(url, attempts=1) as client,
             ):
                 forward_round(self.home, client)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HubError
+from ..home import write_private_file
 from ..tables import Column, Table
 from .common import open_from_args as _open
 
@@ -119,10 +120,10 @@ def _output(args: argparse.Namespace, report: Any) -> dict[str, Any] | None:
     if args.json:
         return dict(report.to_dict())
     if args.csv:
-        args.csv.write_bytes(table_to_csv(tables[0]))
+        write_private_file(args.csv, table_to_csv(tables[0]))
         print(f"{args.csv}: {tables[0].title_zh}, {len(tables[0].rows)} 行 rows")
     elif args.xlsx:
-        args.xlsx.write_bytes(table_to_xlsx(tables))
+        write_private_file(args.xlsx, table_to_xlsx(tables))
         print(f"{args.xlsx}: {len(tables)} 张表 sheets")
     else:
         scope = report.scope_county or "全州 prefecture"

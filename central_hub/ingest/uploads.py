@@ -23,7 +23,7 @@ from filelock import FileLock
 
 from sync_protocol import MalformedInput, ProtocolError, peek_batch
 
-from ..home import HubHome
+from ..home import FILE_MODE, FOLDER_MODE, HubHome
 from .ingestor import Ingestor, IngestResult
 
 __all__ = ["UPLOAD_ID", "UploadProgress", "Uploads"]
@@ -46,7 +46,7 @@ class Uploads:
 
     def __init__(self, home: HubHome, ingestor: Ingestor) -> None:
         self._dir = home.path / "uploads"
-        self._dir.mkdir(exist_ok=True)
+        self._dir.mkdir(mode=FOLDER_MODE, exist_ok=True)
         self._ingestor = ingestor
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -70,7 +70,7 @@ class Uploads:
         if not 0 < total <= MAX_UPLOAD_BYTES or start < 0 or start + len(piece) > total:
             raise MalformedInput(f"bad upload range {start}+{len(piece)} of {total}")
         # The file lock: workers of one hub (`serve --workers N`) share `uploads/`.
-        with self._lock_of(upload_id), FileLock(self._dir.parent / "uploads.lock"):
+        with self._lock_of(upload_id), FileLock(self._dir.parent / "uploads.lock", mode=FILE_MODE):
             path = self._path(upload_id)
             held = path.stat().st_size if path.exists() else 0
             if start == held and piece:
@@ -126,7 +126,8 @@ def _check_id(upload_id: str) -> None:
 
 
 def _append(path: Path, piece: bytes) -> None:
-    with open(path, "ab") as handle:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    with os.fdopen(fd, "ab") as handle:
         handle.write(piece)
         handle.flush()
         os.fsync(handle.fileno())
