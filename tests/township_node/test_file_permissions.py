@@ -22,6 +22,7 @@ from township_node.errors import SyncFailed
 from township_node.home import DATABASE_FILE, init_home, open_home
 from township_node.logs import LOG_FILE, configure_node_logging
 from township_node.receipts import receipt_facts, receipt_text, save_receipt
+from township_node.restore import restore_backup
 from township_node.store import MIGRATIONS, open_database
 from township_node.sync import export_batches, sync_once
 
@@ -108,6 +109,14 @@ def test_backup_on_a_stick_is_0600_in_a_new_0700_folder_with_its_manifest(tmp_pa
     rolling = take_rolling_backup(home)
     assert rolling is not None
     assert (_mode(rolling), _mode(home.path / BACKUP_FOLDER)) == (0o600, 0o700)
+
+
+def test_home_restored_from_a_backup_is_private(tmp_path):
+    home = init_home(tmp_path / "node", center_code="513431100", name="新城镇便民服务中心")
+    backup, _ = write_backup(home, tmp_path / "stick")
+    restored, _ = restore_backup(backup, tmp_path / "new-pc")
+    assert _not_private(restored.path) == {}
+    restored.close()
 
 
 def test_copy_taken_before_a_migration_is_private(tmp_path):
