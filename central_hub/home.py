@@ -296,7 +296,7 @@ def _read_keys(path: Path) -> tuple[SigningKey, dict[str, SealPrivateKey]]:
 
 
 def tighten_home(home: Path) -> list[Path]:
-    """Sets the hub home and every folder in it this account owns to 0700, every file to 0600.
+    """Takes group and other bits off the hub home and each path in it this account owns.
 
     Each change is logged (a warning: the file was readable by other accounts until now);
     a path another account owns is logged with the `chmod` to run. Symbolic links are not
@@ -316,8 +316,8 @@ def tighten_home(home: Path) -> list[Path]:
         mode = stat.S_IMODE(info.st_mode)
         if stat.S_ISLNK(info.st_mode) or not mode & 0o077:
             continue
-        wanted = FOLDER_MODE if stat.S_ISDIR(info.st_mode) else FILE_MODE
-        if not _tighten(path, mode, wanted, owned=info.st_uid == os.geteuid()):
+        # Only group and other bits go (0644 → 0600, 0755 → 0700), as `chmod go-rwx` does.
+        if not _tighten(path, mode, mode & ~0o077, owned=info.st_uid == os.geteuid()):
             left.append(path)
     return left
 

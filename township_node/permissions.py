@@ -47,7 +47,9 @@ class LoosePath:
 
     @property
     def wanted(self) -> int:
-        return FOLDER_MODE if self.is_dir else FILE_MODE
+        """Its mode without the group and other bits (0644 → 0600, 0755 → 0700), as
+        `chmod go-rwx` does: what the owner may do, such as run a script, is kept."""
+        return self.mode & ~_OTHERS
 
 
 def make_private_dir(path: Path) -> Path:
@@ -81,7 +83,7 @@ def find_loose_paths(home: Path) -> list[LoosePath]:
 
 
 def tighten_home(home: Path) -> list[LoosePath]:
-    """Sets each loose folder this account owns in `home` to 0700, and each file to 0600.
+    """Takes group and other bits off each loose path this account owns in `home`.
 
     The home and its top level are always looked at, a sub-folder only when it was loose
     itself (as each one an older release made was): what a 0700 folder holds is out of other

@@ -151,6 +151,16 @@ def test_old_home_with_readable_node_db_is_tightened_when_opened_and_says_so(tmp
     assert f"tightened {home.path} from mode 0755 to 0700" in caplog.text
 
 
+def test_tightening_keeps_what_the_owner_may_do(tmp_path):
+    home = init_home(tmp_path / "node", center_code="513431100", name="新城镇便民服务中心")
+    home.close()
+    script = home.path / "start-window.sh"  # a technician's, run by the clerk's account
+    script.write_text("township-node tui\n", encoding="utf-8")
+    script.chmod(0o755)
+    open_home(home.path).close()
+    assert _mode(script) == 0o700  # as chmod go-rwx: still runs, for its owner only
+
+
 def test_opening_a_private_home_logs_nothing(tmp_path, caplog):
     init_home(tmp_path / "node", center_code="513431100", name="新城镇便民服务中心").close()
     with caplog.at_level(logging.DEBUG, logger="township_node.permissions"):
