@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sync_protocol import (
+    Forwarder,
     ProtocolError,
     Receipt,
     SignedDocument,
@@ -213,7 +214,12 @@ def export_forward(
             batch = load_batch(home, node_id, seq)
             assert batch is not None, "listed from the batches table"
             _write(
-                target / node_id / f"batch-{seq:08d}.tsb", seal_batch(batch, upstream.seal_key())
+                target / node_id / f"batch-{seq:08d}.tsb",
+                seal_batch(
+                    batch,
+                    upstream.seal_key(),
+                    forwarder=Forwarder(home.config.hub_id, home.signing),
+                ),
             )
             written, events = written + 1, events + batch.header.event_count
             if progress:

@@ -148,11 +148,11 @@ class Endpoints:
     async def backlog(self, request: Request) -> JSONResponse:
         try:
             body = await _json_body(request)
-            await run_in_threadpool(accept_backlog, self.home, body.get("backlog"))
+            proofs = await run_in_threadpool(accept_backlog, self.home, body.get("backlog"))
         except (ProtocolError, HubError) as exc:
             log.warning("backlog statement refused: %s", exc)
             return _error(exc)
-        return JSONResponse({"status": "recorded"})
+        return JSONResponse({"status": "recorded", "equivocations": proofs})
 
     async def feed(self, request: Request) -> JSONResponse:
         """The next page of the asking node's feed, sealed to it (protocol.md §10)."""
