@@ -11,6 +11,7 @@ from ._batch import (
     GENESIS_HASH,
     MAX_BODY_SIZE,
     MAX_EVENTS_PER_BATCH,
+    MAX_FRAME_SIZE,
     PROTOCOL_VERSION,
     BatchHeader,
     Forwarder,
@@ -25,7 +26,14 @@ from ._batch import (
     seal_batch,
 )
 from ._codec import b64decode, b64encode, canonical_json, parse_json
-from ._documents import Cursor, Receipt, SignedDocument, sign_document, verify_document
+from ._documents import (
+    MAX_DOCUMENT_SIZE,
+    Cursor,
+    Receipt,
+    SignedDocument,
+    sign_document,
+    verify_document,
+)
 from ._enrollment import (
     CODE_ALPHABET,
     HubInfo,
@@ -118,8 +126,10 @@ __all__ = [
     "FEED_MAGIC",
     "GENESIS_HASH",
     "MAX_BODY_SIZE",
+    "MAX_DOCUMENT_SIZE",
     "MAX_EVENTS_PER_BATCH",
     "MAX_FEED_PAGE_EVENTS",
+    "MAX_FRAME_SIZE",
     "NODE_SOFTWARE",
     "PROTOCOL_VERSION",
     "SIGNATURE_ED25519",

@@ -33,6 +33,7 @@ __all__ = [
     "GENESIS_HASH",
     "MAX_BODY_SIZE",
     "MAX_EVENTS_PER_BATCH",
+    "MAX_FRAME_SIZE",
     "PROTOCOL_VERSION",
     "BatchHeader",
     "Forwarder",
@@ -55,6 +56,9 @@ GENESIS_HASH = "0" * 64
 MAX_EVENTS_PER_BATCH = 10_000
 MAX_BODY_SIZE = 32 * 1024 * 1024
 MAX_HEADER_SIZE = 4096
+MAX_FRAME_SIZE = MAX_BODY_SIZE + 64 * 1024
+"""A sealed frame is at most its compressed body plus framing: the most a hub reads of one
+request body (HTTP) or one `.tsb` file (USB)."""
 COMPRESSION = "zstd"
 ZSTD_LEVEL = 9
 """Measured on realistic batches (bench/compression.py): 36.5 B/event at 133 MB/s, against

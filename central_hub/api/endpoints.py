@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from sync_protocol import (
-    MAX_BODY_SIZE,
+    MAX_FRAME_SIZE,
     SOFTWARE_HEADER,
     HubClient,
     MalformedInput,
@@ -45,8 +45,8 @@ from .metrics import check_store
 __all__ = ["Endpoints", "store_failure_response"]
 
 log = logging.getLogger("central_hub")
-# A sealed batch is at most its compressed body plus framing; this bounds what we read.
-MAX_REQUEST_BYTES = MAX_BODY_SIZE + 64 * 1024
+MAX_REQUEST_BYTES = MAX_FRAME_SIZE
+"""What we read of a request body: a batch frame, an upload piece, or JSON."""
 
 
 def _error(exc: ProtocolError | HubError) -> JSONResponse:
