@@ -271,7 +271,8 @@ def test_another_countys_files_are_refused_with_their_reason_and_change_nothing(
         assert f"for hub {other.hub_info.hub_id}" in _reason_for(
             summary, f"to-{other.hub_info.hub_id}"
         )
-        assert "not enrolled at this hub" in _reason_for(
+        # Sealed to the other county's key: told so before its node is looked up (§5.8 step 5).
+        assert "which this hub does not hold" in _reason_for(
             summary, f"{other.node.node_id}/batch-00000001.tsb"
         )
         assert theirs.read_bytes() == frame  # their files stay for their county
