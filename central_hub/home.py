@@ -104,6 +104,12 @@ class HubHome:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> HubHome:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 def init_home(
     path: Path,

@@ -351,6 +351,7 @@ def upsert(conn: sa.Connection, table: sa.Table, key: dict[str, str], values: di
 _TABLE_MODULES = (
     "central_hub.ingest.checkpoints",
     "central_hub.ingest.contacts",
+    "central_hub.ingest.equivocation",
     "central_hub.reconcile.nodes",
     "central_hub.reconcile.actions",
     "central_hub.enrollment.replacement",

@@ -18,7 +18,7 @@ from typing import Any
 import zstandard
 from cryptography.exceptions import InvalidTag
 
-from ._codec import canonical_json, parse_json
+from ._codec import b64decode, b64encode, canonical_json, parse_json
 from ._errors import (
     BadSignature,
     LocalProtocolError,
@@ -33,12 +33,15 @@ __all__ = [
     "GENESIS_HASH",
     "MAX_BODY_SIZE",
     "MAX_EVENTS_PER_BATCH",
+    "MAX_FRAME_SIZE",
     "PROTOCOL_VERSION",
     "BatchHeader",
+    "Forwarder",
     "OpenedBatch",
     "SealedBatch",
     "SignedBatch",
     "build_batch",
+    "check_recipient",
     "open_batch",
     "peek_batch",
     "read_batch",
@@ -53,6 +56,9 @@ GENESIS_HASH = "0" * 64
 MAX_EVENTS_PER_BATCH = 10_000
 MAX_BODY_SIZE = 32 * 1024 * 1024
 MAX_HEADER_SIZE = 4096
+MAX_FRAME_SIZE = MAX_BODY_SIZE + 64 * 1024
+"""A sealed frame is at most its compressed body plus framing: the most a hub reads of one
+request body (HTTP) or one `.tsb` file (USB)."""
 COMPRESSION = "zstd"
 ZSTD_LEVEL = 9
 """Measured on realistic batches (bench/compression.py): 36.5 B/event at 133 MB/s, against
@@ -61,7 +67,10 @@ the 12 % fewer bytes are worth 2 ms per 1,000-event batch."""
 _SIGNATURE_SIZE = 64
 _PREFIX = len(MAGIC) + 1 + 2
 _SIGNATURE_CONTEXT = b"township-sync/v1/batch\x00"
-_HOP_FIELDS = frozenset({"recipient_key_id", "suite"})
+_FORWARD_CONTEXT = b"township-sync/v1/forward\x00"
+_REQUIRED_HOP_FIELDS = ("recipient_key_id", "suite")
+_FORWARD_FIELDS = ("via", "via_signature")
+_HOP_FIELDS = frozenset({*_REQUIRED_HOP_FIELDS, *_FORWARD_FIELDS})
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
@@ -170,9 +179,47 @@ class SealedBatch:
     sealed_body: bytes
     clear_header: bytes
     """The exact clear header bytes; HPKE binds them as `info`."""
+    via: str = ""
+    """The county hub that forwards this batch and countersigns it ("" when none does)."""
+    via_signature: bytes = b""
 
     def signed(self, body: bytes) -> SignedBatch:
         return SignedBatch(self.header, self.signature, body)
+
+    def verify_forwarder(self, county: VerifyKey) -> None:
+        """Checks the countersignature of `self.via`: that county holds this very batch.
+
+        Raises:
+            BadSignature: no countersignature, or not by `county`.
+        """
+        if not self.via_signature:
+            raise BadSignature(
+                f"batch {self.header.batch_seq} of {self.header.node_id} carries no county "
+                "countersignature"
+            )
+        statement = _forward_statement(self.header, self.recipient_key_id, self.via)
+        county.verify(self.via_signature, statement, what="county countersignature")
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarder:
+    """A county hub forwarding a township's batch up: its id and signing key."""
+
+    hub_id: str
+    signing: SigningKey
+
+
+def _forward_statement(header: BatchHeader, recipient_key_id: str, via: str) -> bytes:
+    """What a forwarding county signs (protocol.md §5.8): this batch, to this recipient."""
+    return _FORWARD_CONTEXT + canonical_json(
+        {
+            "batch_hash": header.batch_hash,
+            "batch_seq": header.batch_seq,
+            "node_id": header.node_id,
+            "recipient_key_id": recipient_key_id,
+            "via": via,
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,11 +268,21 @@ def build_batch(
     return SignedBatch(header, signature, compressed)
 
 
-def seal_batch(batch: SignedBatch, recipient: SealPublicKey) -> bytes:
-    """Frames a signed batch with its body sealed to `recipient` (one hop)."""
-    clear = canonical_json(
-        asdict(batch.header) | {"recipient_key_id": recipient.key_id, "suite": recipient.suite}
-    )
+def seal_batch(
+    batch: SignedBatch, recipient: SealPublicKey, *, forwarder: Forwarder | None = None
+) -> bytes:
+    """Frames a signed batch with its body sealed to `recipient` (one hop).
+
+    Args:
+        forwarder: the county passing a township's batch up; it countersigns the batch in
+            the envelope, so the prefecture takes it as the county's copy.
+    """
+    hop: dict[str, Any] = {"recipient_key_id": recipient.key_id, "suite": recipient.suite}
+    if forwarder is not None:
+        statement = _forward_statement(batch.header, recipient.key_id, forwarder.hub_id)
+        hop["via"] = forwarder.hub_id
+        hop["via_signature"] = b64encode(forwarder.signing.sign(statement))
+    clear = canonical_json(asdict(batch.header) | hop)
     sealed = recipient.seal(batch.body, info=clear)
     frame = MAGIC + bytes([FRAME_VERSION]) + len(clear).to_bytes(2, "big")
     return frame + clear + batch.signature + sealed
@@ -258,6 +315,10 @@ def peek_batch(blob: bytes) -> SealedBatch:
         signature=rest[:_SIGNATURE_SIZE],
         sealed_body=rest[_SIGNATURE_SIZE:],
         clear_header=clear,
+        via=fields.get("via", ""),
+        via_signature=b64decode(fields["via_signature"], what="county countersignature")
+        if "via_signature" in fields
+        else b"",
     )
 
 
@@ -268,9 +329,15 @@ def _parse_clear_header(clear: bytes) -> dict[str, Any]:
     _refuse_newer_protocol(fields)
     if _canonical_or_none(fields) != clear:
         raise MalformedInput("batch header is not in canonical form")
-    for name in _HOP_FIELDS:
+    for name in _REQUIRED_HOP_FIELDS:
         if not isinstance(fields.get(name), str):
             raise MalformedInput(f"batch header lacks {name}")
+    forward = [name for name in _FORWARD_FIELDS if name in fields]
+    if forward and (
+        len(forward) != len(_FORWARD_FIELDS)
+        or not all(isinstance(fields[name], str) and fields[name] for name in forward)
+    ):
+        raise MalformedInput("batch header's via and via_signature must both be non-empty text")
     return fields
 
 
@@ -320,6 +387,25 @@ def open_batch(
         raise _bad_sender_key(sealed.header, sender)
     signed = sealed.signed(b"")
     signed.verify(sender)
+    key = check_recipient(sealed, recipient_keys)
+    try:
+        compressed = key.open(sealed.sealed_body, info=sealed.clear_header)
+    except InvalidTag:
+        raise MalformedInput(
+            "sealed body failed authentication (tampered or truncated in transit)"
+        ) from None
+    return read_batch(sealed.signed(compressed))
+
+
+def check_recipient(
+    sealed: SealedBatch, recipient_keys: Mapping[str, SealPrivateKey]
+) -> SealPrivateKey:
+    """Our key the frame is sealed to. Needs no sender key, so a hub checks it first: a
+    batch meant for another hub is told so (§5.8 step 5), whoever sent it.
+
+    Raises:
+        WrongRecipient: sealed to a suite or key id this hub does not hold.
+    """
     held_suites = sorted({key.suite for key in recipient_keys.values()})
     if sealed.suite not in held_suites:
         held = ", ".join(held_suites) or "no suite"
@@ -335,13 +421,7 @@ def open_batch(
             f"{sealed.recipient_key_id} ({sealed.suite}), which this hub does not hold",
             hint="the node must fetch this hub's current keys and seal the batch again",
         )
-    try:
-        compressed = key.open(sealed.sealed_body, info=sealed.clear_header)
-    except InvalidTag:
-        raise MalformedInput(
-            "sealed body failed authentication (tampered or truncated in transit)"
-        ) from None
-    return read_batch(sealed.signed(compressed))
+    return key
 
 
 def read_batch(batch: SignedBatch) -> OpenedBatch:

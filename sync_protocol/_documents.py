@@ -18,6 +18,7 @@ from ._events import is_timestamp
 from ._keys import SigningKey, VerifyKey
 
 __all__ = [
+    "MAX_DOCUMENT_SIZE",
     "Cursor",
     "Receipt",
     "SignedDocument",
@@ -27,6 +28,9 @@ __all__ = [
 ]
 
 RECEIPT_STATUSES = ("applied", "held", "rejected")
+MAX_DOCUMENT_SIZE = 8 * 1024 * 1024
+"""The most a reader takes of one JSON file on a USB stick (a signed document or the catalog
+bundle): 60 times the sample catalog bundle, and a bound on what parsing it can cost."""
 
 T = TypeVar("T")
 

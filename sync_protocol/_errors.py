@@ -10,6 +10,7 @@
         ├── WrongRecipient        sealed to a key that is not ours
         ├── UnknownNode           a sender no hub enrolled
         ├── RevokedNode           a sender whose key was revoked
+        ├── NotForwarded          a township's batch that did not come through its county
         ├── BrokenChain           a batch whose previous-hash or sequence does not follow
         └── ConflictingBatch      the same batch seq with different content
     TransportError                the hub could not be reached or answered with an error
@@ -31,6 +32,7 @@ __all__ = [
     "LocalProtocolError",
     "MalformedInput",
     "NodeTooOld",
+    "NotForwarded",
     "ProtocolError",
     "RemoteProtocolError",
     "RevokedNode",
@@ -103,6 +105,14 @@ class UnknownNode(RemoteProtocolError):
 
 class RevokedNode(RemoteProtocolError):
     code = "revoked_node"
+    http_status = 403
+
+
+class NotForwarded(RemoteProtocolError):
+    """At the prefecture: a county-registered node's batch without that county's
+    countersignature (posted straight up, or forwarded by another hub)."""
+
+    code = "not_forwarded"
     http_status = 403
 
 

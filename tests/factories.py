@@ -120,3 +120,30 @@ def applicant_stream(seed: int = 2018):
             f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}" if rng.random() < 0.85 else ""
         )
         yield name, id_number, phone
+
+
+def altered_twin(home, batch):
+    """What a copied or stolen PC can make: batch `batch` of `home` again, its first event's
+    time changed, signed with the node's own key (an equivocation, protocol.md §9.4.1)."""
+    from dataclasses import replace
+
+    from sync_protocol import build_batch, decode_event, encode_event
+
+    header = batch.header
+    lines = [
+        row[0]
+        for row in home.conn.execute(
+            "SELECT body FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            (header.first_seq, header.last_seq),
+        )
+    ]
+    first = decode_event(lines[0])
+    changed = replace(first, occurred_at="2026-01-01T00:00:00.000Z")
+    return build_batch(
+        [encode_event(changed), *lines[1:]],
+        node_id=header.node_id,
+        first_seq=header.first_seq,
+        batch_seq=header.batch_seq,
+        prev_hash=header.prev_hash,
+        signing_key=home.keys.signing,
+    )

@@ -65,7 +65,11 @@ class Pair:
         return [seal_batch(b, self.hub_info.seal_key()) for b in outbox.unacknowledged()]
 
 
-def make_pair(tmp_path: Path, *, center: str = "513431100", suite: str = SUITE_X25519) -> Pair:
+def make_pair(
+    tmp_path: Path, *, center: str = "513431100", suite: str = SUITE_X25519, node_id: str = ""
+) -> Pair:
+    """A county hub and one node it enrolled; `node_id` renames the node before it enrolls
+    (a hostile or broken node may call itself anything)."""
     hub = init_hub(
         tmp_path / "hub",
         tier="county",
@@ -74,6 +78,9 @@ def make_pair(tmp_path: Path, *, center: str = "513431100", suite: str = SUITE_X
         preferred_suite=suite,
     )
     node = init_node(tmp_path / "node", center_code=center, name="新城镇便民服务中心", suite=suite)
+    if node_id:
+        with node.database.transaction() as conn:
+            set_setting(conn, "node_id", node_id)
     code = issue_code(hub, center_code=center)
     answer = redeem_code(hub, enrollment_request(code, registration_of(node).to_dict()))
     with node.database.transaction() as conn:

@@ -8,6 +8,8 @@
     ├── InvalidInput           a clerk's input broke a rule (wraps casework errors)
     ├── SchemaTooNew           the database was written by newer software (no downgrades)
     ├── MigrationFailed        a schema upgrade failed; the database is left unchanged
+    ├── StickFileRefused       a file or folder on a USB stick is not read or written (a link,
+    │                          not a regular file, too big, a name that climbs out)
     └── SyncFailed             a round stopped: exit 3 unreachable, 4 refused, 6 byte cap
 
 Messages are English for logs and the CLI; `message_zh` is what the clerk's window shows.
@@ -24,6 +26,7 @@ __all__ = [
     "NotEnrolled",
     "NotInitialized",
     "SchemaTooNew",
+    "StickFileRefused",
     "SyncFailed",
 ]
 
@@ -66,6 +69,11 @@ class SchemaTooNew(NodeError):
 
 class MigrationFailed(NodeError):
     pass
+
+
+class StickFileRefused(NodeError):
+    """A file on a USB stick that an import does not read (or an export will not write
+    through); the import reports it and goes on with the other files."""
 
 
 class SyncFailed(NodeError):

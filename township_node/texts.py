@@ -252,6 +252,7 @@ _EN: dict[str, str] = {
         "Exported {batches} batches, {events} events to {folder}"
     ),
     "已导入回执 {applied} 份（共 {receipts} 份）": "Imported {applied} of {receipts} receipts",
+    "；{count} 个文件未导入：{reasons}": "; {count} files not taken: {reasons}",
     "其他中心的办件动态": "News from other centers",
     "未阅提醒 {n} 条（在今日页查看）": "{n} unseen alerts (see Today)",
     "收到其他中心的办件动态，未阅提醒 {n} 条": "News from other centers: {n} unseen alerts",

@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from sync_protocol import (
-    MAX_BODY_SIZE,
+    MAX_FRAME_SIZE,
     SOFTWARE_HEADER,
     HubClient,
     MalformedInput,
@@ -45,8 +45,8 @@ from .metrics import check_store
 __all__ = ["Endpoints", "store_failure_response"]
 
 log = logging.getLogger("central_hub")
-# A sealed batch is at most its compressed body plus framing; this bounds what we read.
-MAX_REQUEST_BYTES = MAX_BODY_SIZE + 64 * 1024
+MAX_REQUEST_BYTES = MAX_FRAME_SIZE
+"""What we read of a request body: a batch frame, an upload piece, or JSON."""
 
 
 def _error(exc: ProtocolError | HubError) -> JSONResponse:
@@ -148,11 +148,11 @@ class Endpoints:
     async def backlog(self, request: Request) -> JSONResponse:
         try:
             body = await _json_body(request)
-            await run_in_threadpool(accept_backlog, self.home, body.get("backlog"))
+            proofs = await run_in_threadpool(accept_backlog, self.home, body.get("backlog"))
         except (ProtocolError, HubError) as exc:
             log.warning("backlog statement refused: %s", exc)
             return _error(exc)
-        return JSONResponse({"status": "recorded"})
+        return JSONResponse({"status": "recorded", "equivocations": proofs})
 
     async def feed(self, request: Request) -> JSONResponse:
         """The next page of the asking node's feed, sealed to it (protocol.md §10)."""

@@ -137,7 +137,7 @@ class _StoreCollector(Collector):
 
 
 def _batch_metrics(conn: sa.Connection) -> Iterator[Metric]:
-    from ..ingest import node_contacts
+    from ..ingest import equivocations, node_contacts
 
     applied, events = conn.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(batches.c.event_count), 0))
@@ -165,6 +165,17 @@ def _batch_metrics(conn: sa.Connection) -> Iterator[Metric]:
         "Events in applied batches since the store was created.",
         value=events,
     )
+    proofs = GaugeMetricFamily(
+        "township_hub_equivocations",
+        "Proofs that a node signed two different batches for one number, by node: any value "
+        "above zero needs a human (the node's PC may be copied or stolen).",
+        labels=("node_id",),
+    )
+    for node_id, count in conn.execute(
+        sa.select(equivocations.c.node_id, sa.func.count()).group_by(equivocations.c.node_id)
+    ):
+        proofs.add_metric((node_id,), count)
+    yield proofs
     held = conn.execute(sa.select(sa.func.count()).select_from(held_batches)).scalar_one()
     yield GaugeMetricFamily(
         "township_hub_held_batches", "Batches held behind a missing one (gaps).", value=held
@@ -192,6 +203,16 @@ def _backlog_metrics(conn: sa.Connection) -> Iterator[Metric]:
         "township_hub_forward_backlog_events",
         "Events in applied batches not yet forwarded to the prefecture.",
         value=events,
+    )
+    refused = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(forward_state)
+        .where(forward_state.c.last_error.is_not(None), forward_state.c.last_error != "")
+    ).scalar_one()
+    yield GaugeMetricFamily(
+        "township_hub_forward_refused_nodes",
+        "Nodes whose last forwarding the prefecture refused (the others go on).",
+        value=refused,
     )
 
 

@@ -23,6 +23,7 @@ from sync_protocol import (
 
 from ..enrollment import verified_from_linked_county
 from ..home import HubHome
+from ..ingest import equivocations_of, take_reported
 from ..store import batches, county_backlog, forward_state, nodes
 
 __all__ = ["accept_backlog", "backlog_statement", "backlog_view", "report_backlog"]
@@ -57,14 +58,21 @@ def backlog_statement(home: HubHome) -> dict[str, Any]:
     }
 
 
-def report_backlog(home: HubHome, client: HubClient) -> None:
-    """Sends the signed backlog statement to the prefecture."""
+def report_backlog(home: HubHome, client: HubClient) -> int:
+    """Sends the signed backlog statement to the prefecture, and keeps the equivocation
+    proofs about this county's nodes that it answers with; returns how many were new."""
     document = sign_document("backlog", backlog_statement(home), home.signing)
-    client.call_json("POST", "/v1/backlog", json={"backlog": document.to_dict()})
+    answer = client.call_json("POST", "/v1/backlog", json={"backlog": document.to_dict()})
+    proofs = answer.get("equivocations")
+    if not isinstance(proofs, list):  # a prefecture of an older version tells none
+        return 0
+    with home.engine.begin() as conn:
+        return take_reported(conn, proofs)
 
 
-def accept_backlog(home: HubHome, doc_obj: Any) -> None:
-    """Keeps a county's latest backlog statement (prefecture side).
+def accept_backlog(home: HubHome, doc_obj: Any) -> list[dict[str, Any]]:
+    """Keeps a county's latest backlog statement (prefecture side); returns the proofs of
+    equivocation by that county's nodes, so that the county is told (protocol.md §8.4).
 
     Raises:
         EnrollmentRefused: not signed by a linked county hub.
@@ -81,6 +89,7 @@ def accept_backlog(home: HubHome, doc_obj: Any) -> None:
                 document=json.dumps(document.to_dict(), ensure_ascii=False),
             )
         )
+        return [json.loads(row["proof"]) for row in equivocations_of(conn, via=sender.node_id)]
 
 
 def backlog_view(home: HubHome) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ the county passes up the node's registration, signed by the county.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +17,10 @@ import sqlalchemy as sa
 
 from sync_protocol import (
     BatchHeader,
+    Forwarder,
     HubClient,
     HubInfo,
+    HubRejected,
     NodeRegistration,
     Receipt,
     SignedBatch,
@@ -36,6 +39,8 @@ from ..home import HubHome
 from ..store import batches, forward_state, hub_meta, nodes
 from .backlog import report_backlog
 
+log = logging.getLogger("central_hub.forward")
+
 __all__ = [
     "ForwardReport",
     "forward_round",
@@ -53,6 +58,8 @@ class ForwardReport:
     nodes: int
     batches: int
     events: int
+    refused: dict[str, str] = field(default_factory=dict)
+    """Nodes the prefecture refused this round, with its reason; the others went on."""
 
 
 def link_upstream(home: HubHome, client: HubClient, code: str) -> HubInfo:
@@ -107,16 +114,32 @@ def forward_round(home: HubHome, client: HubClient) -> ForwardReport:
     _, upstream = upstream_of(home)
     pull_upstream_catalog(home, client, upstream)
     sent_nodes = sent_batches = sent_events = 0
+    refused: dict[str, str] = {}
     for node_id in nodes_with_backlog(home):
-        _register_upstream(home, client, node_id)
-        count, n_events = _forward_node(home, client, upstream, node_id)
+        try:
+            _register_upstream(home, client, node_id)
+            count, n_events = _forward_node(home, client, upstream, node_id)
+        except HubRejected as exc:
+            if not _refuses_node(exc):
+                raise  # the prefecture's own trouble (503, 429): every node would get it
+            # One node's refusal is that node's: the others go on, and reconciliation
+            # shows this one with the reason until a batch of it is taken again.
+            refused[node_id] = f"{exc.remote_code}: {exc.message}"
+            save_forward_state(home, node_id, last_error=refused[node_id])
+            log.warning("forwarding node %s refused by the prefecture: %s", node_id, exc)
+            continue
         sent_nodes, sent_batches, sent_events = (
             sent_nodes + 1,
             sent_batches + count,
             sent_events + n_events,
         )
     report_backlog(home, client)  # after forwarding: what is still held here, and since when
-    return ForwardReport(sent_nodes, sent_batches, sent_events)
+    return ForwardReport(sent_nodes, sent_batches, sent_events, refused)
+
+
+def _refuses_node(exc: HubRejected) -> bool:
+    """A 4xx about the batch or node (not a rate limit): retrying others is worth it."""
+    return 400 <= exc.status < 500 and exc.status != 429
 
 
 def pull_upstream_catalog(home: HubHome, client: HubClient, upstream: HubInfo) -> bool:
@@ -171,7 +194,9 @@ def _forward_node(
         batch = load_batch(home, node_id, next_seq)
         if batch is None:
             return sent, events
-        document = client.submit_batch(seal_batch(batch, upstream.seal_key()))
+        document = client.submit_batch(
+            seal_batch(batch, upstream.seal_key(), forwarder=_forwarder(home))
+        )
         receipt = Receipt.verify(document, upstream.verify_key())
         header = batch.header
         if (receipt.node_id, receipt.batch_seq, receipt.batch_hash) != (
@@ -184,13 +209,20 @@ def _forward_node(
                 f"not batch {header.batch_seq} of {header.node_id}; nothing was marked sent"
             )
         if receipt.status == "applied":
-            save_forward_state(home, node_id, forwarded_batch_seq=batch.header.batch_seq)
+            save_forward_state(
+                home, node_id, forwarded_batch_seq=batch.header.batch_seq, last_error=None
+            )
             sent, events = sent + 1, events + batch.header.event_count
             next_seq = batch.header.batch_seq + 1
         else:
             # Held: the prefecture lacks an earlier batch; resend from its cursor.
             next_seq = receipt.next_batch_seq
             save_forward_state(home, node_id, forwarded_batch_seq=next_seq - 1)
+
+
+def _forwarder(home: HubHome) -> Forwarder:
+    """This county as it countersigns what it forwards (protocol.md §5.9)."""
+    return Forwarder(home.config.hub_id, home.signing)
 
 
 def _forwarded_seq(home: HubHome, node_id: str) -> int:

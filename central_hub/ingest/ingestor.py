@@ -23,6 +23,8 @@ from sync_protocol import (
     BrokenChain,
     ConflictingBatch,
     Cursor,
+    Equivocation,
+    NotForwarded,
     OpenedBatch,
     Receipt,
     RemoteProtocolError,
@@ -32,6 +34,7 @@ from sync_protocol import (
     UnknownNode,
     VerifyKey,
     b64decode,
+    check_recipient,
     format_timestamp,
     open_batch,
     peek_batch,
@@ -53,6 +56,7 @@ from ..store import (
 )
 from .arrivals import Arrivals
 from .contacts import record_contact
+from .equivocation import record_equivocation, refused_versions, stored_batch
 from .holding import delete_held, hold, reopen_held, signed_batch_columns
 from .projection import project_events
 from .quarantine import quarantine_note, record_quarantine
@@ -63,6 +67,15 @@ __all__ = ["Decision", "IngestResult", "Ingestor", "NodeCursor", "decide"]
 log = logging.getLogger("central_hub.ingest")
 MAX_REJECTED_KEPT_PER_NODE = 1000
 """Past this many refusals of one node id, only the reason is kept, not the bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    key: VerifyKey
+    registered_via: str
+    """The county hub that registered the node here ("" when it enrolled here itself)."""
+    county: VerifyKey | None
+    """That county's signing key, which countersigns the node's batches it forwards."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +106,11 @@ class Ingestor:
         header = sealed.header
         with self._arrivals.arrived(header.node_id, header.batch_seq):
             try:
-                opened = open_batch(
-                    sealed,
-                    recipient_keys=self._home.sealing,
-                    sender=self._sender_key(header.node_id),
-                )
+                # Before the node is looked up: a batch meant for another hub is told so.
+                check_recipient(sealed, self._home.sealing)
+                sender = self._sender(header.node_id)
+                self._check_forwarded(sealed, sender)
+                opened = open_batch(sealed, recipient_keys=self._home.sealing, sender=sender.key)
                 self._arrivals.wait_for_predecessor(header.node_id, header.batch_seq)
                 with self._lock:
                     result = self._apply_or_hold(opened, transport)
@@ -105,7 +118,9 @@ class Ingestor:
                 raise
             except (RemoteProtocolError, HubError) as exc:
                 with self._home.engine.begin() as conn:
-                    self._keep_rejected(conn, header, blob, exc)
+                    if _enrolled(conn, header.node_id):  # strangers must not fill the disk
+                        self._keep_rejected(conn, header, blob, exc)
+                        _note_equivocation(conn, sealed, exc)
                 raise
         with self._lock:
             self._drain_held(header.node_id)
@@ -117,25 +132,54 @@ class Ingestor:
         Raises:
             UnknownNode, RevokedNode, BadSignature.
         """
-        sender = self._sender_key(sealed.header.node_id)
-        if sender.key_id != sealed.header.sender_key_id:
-            raise BadSignature(
-                f"batch names signing key {sealed.header.sender_key_id}, but node "
-                f"{sealed.header.node_id} is enrolled with key {sender.key_id}"
-            )
-        sealed.signed(b"").verify(sender)
+        check_recipient(sealed, self._home.sealing)
+        sender = self._sender(sealed.header.node_id)
+        _verify_node_signature(sealed, sender.key)
+        self._check_forwarded(sealed, sender)
 
-    def _sender_key(self, node_id: str) -> VerifyKey:
+    def _sender(self, node_id: str) -> _Sender:
         with self._home.engine.connect() as conn:
             row = conn.execute(sa.select(nodes).where(nodes.c.node_id == node_id)).first()
-        if row is None:
-            raise UnknownNode(
-                f"node {node_id} is not enrolled at this hub",
-                hint="enroll it with a code from `central-hub enroll-code`",
+            if row is None:
+                raise UnknownNode(
+                    f"node {node_id} is not enrolled at this hub",
+                    hint="enroll it with a code from `central-hub enroll-code`",
+                )
+            if row.revoked_at is not None:
+                raise RevokedNode(f"node {node_id} was revoked on {row.revoked_at}")
+            county = None
+            if row.registered_via:
+                county_key = conn.execute(
+                    sa.select(nodes.c.sign_key).where(nodes.c.node_id == row.registered_via)
+                ).scalar_one()
+                county = VerifyKey(b64decode(county_key, what="county key"))
+        return _Sender(
+            VerifyKey(b64decode(row.sign_key, what="node key")), row.registered_via, county
+        )
+
+    def _check_forwarded(self, sealed: SealedBatch, sender: _Sender) -> None:
+        """A node its county registered here is heard only through that county, which
+        countersigns what it forwards: a batch posted straight up could differ from the
+        county's copy (an equivocation), and the county's copy is the record.
+
+        Raises:
+            NotForwarded: not countersigned by the node's county (the node's own signature
+                checked first, so a refused batch kept as evidence is the node's).
+            BadSignature: the node's or the county's signature does not verify.
+        """
+        if sender.county is None:
+            return
+        _verify_node_signature(sealed, sender.key)
+        if sealed.via != sender.registered_via:
+            came = f"forwarded by {sealed.via}" if sealed.via else "posted directly"
+            raise NotForwarded(
+                f"batch {sealed.header.batch_seq} of node {sealed.header.node_id} was {came}; "
+                f"that node is registered through county hub {sender.registered_via}, and its "
+                "batches are taken only as that county forwards them",
+                hint="the node must send to its county hub; a node that posts here directly "
+                "is suspect (a copied or stolen PC?)",
             )
-        if row.revoked_at is not None:
-            raise RevokedNode(f"node {node_id} was revoked on {row.revoked_at}")
-        return VerifyKey(b64decode(row.sign_key, what="node key"))
+        sealed.verify_forwarder(sender.county)
 
     def drain(self, node_id: str) -> None:
         """Applies whatever held batches of `node_id` are next in line now (after an admin
@@ -196,6 +240,8 @@ class Ingestor:
             )
         )
         _save_cursor(conn, header.node_id, new_cursor, now, exists=cursor.next_batch_seq > 1)
+        for other in refused_versions(conn, header):  # posted past the county before this came
+            record_equivocation(conn, Equivocation(opened.batch, other), found_by="not_forwarded")
         # A held copy of this batch (or an earlier one) is spent now; one can be left over
         # when the hub stopped between applying a batch and draining what it released.
         conn.execute(
@@ -305,6 +351,31 @@ class Ingestor:
 
 def _now() -> str:
     return format_timestamp(datetime.now(UTC))
+
+
+def _verify_node_signature(sealed: SealedBatch, key: VerifyKey) -> None:
+    if key.key_id != sealed.header.sender_key_id:
+        raise BadSignature(
+            f"batch names signing key {sealed.header.sender_key_id}, but node "
+            f"{sealed.header.node_id} is enrolled with key {key.key_id}"
+        )
+    sealed.signed(b"").verify(key)
+
+
+def _enrolled(conn: sa.Connection, node_id: str) -> bool:
+    query = sa.select(sa.func.count()).select_from(nodes).where(nodes.c.node_id == node_id)
+    return bool(conn.execute(query).scalar_one())
+
+
+def _note_equivocation(conn: sa.Connection, sealed: SealedBatch, exc: Exception) -> None:
+    """A refusal that shows the node signed two batches for one number keeps the proof: a
+    batch conflicting with the applied one here, or one posted past its county that differs
+    from the county's copy (both refusals come after the node's signature verified)."""
+    if not isinstance(exc, ConflictingBatch | NotForwarded):
+        return
+    kept = stored_batch(conn, sealed.header.node_id, sealed.header.batch_seq)
+    if kept is not None and kept.header.batch_hash != sealed.header.batch_hash:
+        record_equivocation(conn, Equivocation(kept, sealed.signed(b"")), found_by=exc.code)
 
 
 def _refuse_if_broken(decision: Decision, header: BatchHeader, cursor: NodeCursor) -> None:

@@ -21,10 +21,11 @@ from sync_protocol import (
 
 from ..errors import HubError
 from ..home import HubHome
-from ..ingest import node_contacts
+from ..ingest import equivocations, node_contacts
 from ..store import (
     batches,
     cursors,
+    forward_state,
     held_batches,
     metadata,
     nodes,
@@ -102,6 +103,8 @@ _NODE_COLUMNS = (
     Column("gap", "缺口", "Gap"),
     Column("duplicates", "重复批次", "Duplicates", "int"),
     Column("rejected", "拒收批次", "Rejected", "int"),
+    Column("equivocations", "一批两版", "Equivocations", "int"),
+    Column("forward_refused", "上报州级被拒", "Refused upstream"),
     Column("quarantined", "隔离事件", "Quarantined", "int"),
     Column("clock_skew_s", "时钟偏差(秒)", "Clock skew (s)", "int"),
     Column("oldest_unsent_hours", "最久未发(小时)", "Oldest unsent (h)", "int"),
@@ -114,8 +117,10 @@ def reconcile_table(home: HubHome, *, county: str | None = None, silent_days: in
     with home.engine.connect() as conn:
         rows = [_node_row(conn, node, now, silent_days) for node in _nodes(conn, county)]
     rank = {
+        "一批两版": -1,
         "已吊销": 0,
         "缺口": 1,
+        "上报被拒": 2,
         "有拒收": 2,
         "失联": 3,
         "未同步完": 4,
@@ -189,6 +194,11 @@ def _node_row(conn: sa.Connection, node: sa.Row, now: datetime, silent_days: int
         "gap": f"{next_seq}..{held[0] - 1}" if held else "",
         "duplicates": contact.duplicates if contact else 0,
         "rejected": _count(conn, rejected_batches, node_id),
+        "equivocations": _count(conn, equivocations, node_id),
+        "forward_refused": conn.execute(
+            sa.select(forward_state.c.last_error).where(forward_state.c.node_id == node_id)
+        ).scalar()
+        or "",
         "quarantined": _count(conn, quarantine, node_id),
         "clock_skew_s": _skew(report),
         "oldest_unsent_hours": _age_hours(report.oldest_unsent_at, now) if report else None,
@@ -210,10 +220,14 @@ def _age_hours(at: str, now: datetime) -> int | None:
 
 
 def _state(node: sa.Row, row: dict, last: str | None, now: datetime, silent_days: int) -> str:
+    if row["equivocations"]:  # above all: the node signed two versions of one batch
+        return "一批两版"
     if node.revoked_at:
         return "已吊销"
     if row["held_batches"]:
         return "缺口"
+    if row["forward_refused"]:
+        return "上报被拒"
     if row["rejected"]:
         return "有拒收"
     # Silent since its last contact, or since it enrolled if it was never heard from.
@@ -239,6 +253,20 @@ _NODE_DETAILS = (
         rejected_batches,
         (_BATCH_SEQ, *_REASON, _RECEIVED_AT),
         rejected_batches.c.id,
+    ),
+    (
+        "node_equivocations",
+        "一批两版（本机对同一批次签出两个不同版本；以县级中心的版本为准）",
+        "Equivocations",
+        equivocations,
+        (
+            _BATCH_SEQ,
+            Column("kept_hash", "采用的版本", "Kept"),
+            Column("other_hash", "拒收的版本", "Refused"),
+            Column("found_by", "发现方式", "Found by"),
+            Column("detected_at", "发现时间", "Detected", "datetime"),
+        ),
+        equivocations.c.batch_seq,
     ),
     (
         "node_quarantined",

@@ -16,7 +16,15 @@ from pathlib import Path
 
 from tests.faults.network import _read, assert_exactly_once, assert_nothing_left_over
 
-__all__ = ["Delivery", "check_chain", "check_hubs_agree", "count_delivery", "wait_until_at"]
+__all__ = [
+    "Delivery",
+    "Twin",
+    "check_chain",
+    "check_equivocations",
+    "check_hubs_agree",
+    "count_delivery",
+    "wait_until_at",
+]
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,31 @@ def check_chain(
     at_county, at_prefecture = _cases(county, node_id), _cases(prefecture, node_id)
     assert at_county == mine, "the county folds other cases than the window"
     assert at_prefecture == at_county, "the prefecture folds other cases than the county"
+
+
+@dataclass(frozen=True)
+class Twin:
+    """An altered twin of a batch that the campaign posted and the hub refused."""
+
+    target: str
+    """"county" (refused as conflicting_batch) or "prefecture" (not_forwarded)."""
+    node_id: str
+    batch_seq: int
+    batch_hash: str
+
+
+def check_equivocations(county: Path, prefecture: Path, twins: list[Twin]) -> None:
+    """Each refused twin is kept as proof of an equivocation at the hub it was posted to
+    (check_chain has already shown that no record took it)."""
+    for twin in twins:
+        hub = county if twin.target == "county" else prefecture
+        with _read(hub / "hub.db") as conn:
+            found = conn.execute(
+                "SELECT count(*) FROM equivocations WHERE node_id = ? AND batch_seq = ? "
+                "AND other_hash = ?",
+                (twin.node_id, twin.batch_seq, twin.batch_hash),
+            ).fetchone()[0]
+        assert found == 1, f"the {twin.target} kept no proof of the equivocating {twin}"
 
 
 def check_hubs_agree(county: Path, prefecture: Path) -> int:

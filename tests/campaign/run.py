@@ -25,13 +25,14 @@ from typing import Any
 import httpx
 
 from sync_protocol import seal_batch
+from tests.factories import altered_twin
 from tests.test_crashes import _kill_node_at_random
 from township_node.enrollment import pinned_hub
 from township_node.home import open_home as open_node
 from township_node.sync import Outbox
 
 from .chain import Chain
-from .checks import check_chain, count_delivery, wait_until_at
+from .checks import Twin, check_chain, check_equivocations, count_delivery, wait_until_at
 from .schedule import Chaos, Delivery, Kind, Phase, Schedule, draw_schedule
 from .usb import carry_to_county, carry_to_prefecture
 from .window import Syncing, new_township, record, sync_round_on_full_disk, sync_until_done
@@ -77,6 +78,7 @@ def run_once(chain: Chain, seed: int, workdir: Path, *, keep: bool = False) -> R
     run_dir.mkdir(parents=True)
     node = run_dir / "node"
     faults: Counter[str] = Counter()
+    twins: list[Twin] = []
     links = {"township_link": chain.township_link, "county_link": chain.county_link}
     before = {name: link.stats.faults() for name, link in links.items()}
     try:
@@ -85,7 +87,7 @@ def run_once(chain: Chain, seed: int, workdir: Path, *, keep: bool = False) -> R
         chain.township_link.plan = schedule.township_link
         chain.county_link.plan = schedule.county_link
         for index, phase in enumerate(schedule.phases):
-            _phase(chain, node, schedule, index, phase, faults, run_dir)
+            _phase(chain, node, schedule, index, phase, faults, run_dir, twins)
             lap = _lap(result.timings, f"phase{index}", lap)
         died = chain.heal()
         if died:
@@ -101,6 +103,7 @@ def run_once(chain: Chain, seed: int, workdir: Path, *, keep: bool = False) -> R
         lap = _lap(result.timings, "forwarded", lap)
         truncated = (faults[Kind.USB_TRUNCATED], faults[f"forward_{Kind.USB_TRUNCATED}"])
         check_chain(node, chain.county.home, chain.prefecture.home, truncated=truncated)
+        check_equivocations(chain.county.home, chain.prefecture.home, twins)
         result.ok = True
     except Exception as exc:  # reported with the seed, the campaign goes on
         result.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
@@ -144,6 +147,7 @@ def _phase(
     phase: Phase,
     faults: Counter[str],
     run_dir: Path,
+    twins: list[Twin],
 ) -> None:
     seed, batch_events = schedule.seed, schedule.batch_events
     _, refused = record(
@@ -182,6 +186,8 @@ def _phase(
             )
         if phase.replays:
             faults[Kind.REPLAY] += _replay(chain, node, rng, phase.replays)
+        if phase.equivocate:
+            faults[Kind.EQUIVOCATE] += _equivocate(chain, node, rng, phase.equivocate, twins)
     finally:
         striking.join(60)
     faults.update(striking.struck)
@@ -191,6 +197,42 @@ def _phase(
         trip = phase.forward_by_usb
         carried = carry_to_prefecture(chain, run_dir / f"usb-up-{index}", trip)
         faults.update({f"forward_{kind}": n for kind, n in carried.items()})
+
+
+def _equivocate(
+    chain: Chain, node: Path, rng: random.Random, target: str, twins: list[Twin]
+) -> int:
+    """Posts an altered twin of a batch the county took to `target`; returns 1 when the hub
+    refused it as an equivocation it must prove (0: no batch taken yet, the target down, or
+    the prefecture does not know the node yet)."""
+    with open_node(node) as home:
+        outbox = Outbox(home)
+        waiting = {b.header.batch_seq for b in outbox.unacknowledged()}
+        taken = [b for b in outbox.batches_from(1) if b.header.batch_seq not in waiting]
+        if not taken:
+            return 0
+        twin = altered_twin(home, rng.choice(taken))
+        hub = chain.county if target == "county" else chain.prefecture
+        if target == "county":
+            key = pinned_hub(home)[1].seal_key()
+        else:
+            with chain.open("prefecture") as prefecture:
+                key = prefecture.info().seal_key()
+    try:
+        answer = httpx.post(f"{hub.url}/v1/batches", content=seal_batch(twin, key), timeout=10)
+    except httpx.TransportError:
+        return 0  # the hub is down (a kill of this run)
+    code = answer.json().get("error", {}).get("code") if answer.status_code != 503 else None
+    expected = {"county": {"conflicting_batch"}, "prefecture": {"not_forwarded", "unknown_node"}}
+    if answer.status_code != 503 and code not in expected[target]:
+        raise AssertionError(
+            f"the {target} answered an equivocating batch {answer.status_code}: {answer.text[:300]}"
+        )
+    if code not in ("conflicting_batch", "not_forwarded"):
+        return 0  # unknown_node: the county has not registered the node upward yet
+    header = twin.header
+    twins.append(Twin(target, header.node_id, header.batch_seq, header.batch_hash))
+    return 1
 
 
 def _replay(chain: Chain, node: Path, rng: random.Random, count: int) -> int:

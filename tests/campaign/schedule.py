@@ -32,6 +32,9 @@ class Kind(enum.StrEnum):
     """A clerk's write or a sync round refused because the node's disk is full."""
     REPLAY = "replay"
     """An old sealed batch delivered again, late and out of order, straight to the county."""
+    EQUIVOCATE = "equivocate"
+    """The node signs an altered twin of a batch its county took, and posts it to the county
+    or straight to the prefecture: refused, proved, and no record changed."""
     USB_TWICE = "usb_twice"
     USB_OUT_OF_ORDER = "usb_out_of_order"
     USB_TRUNCATED = "usb_truncated"
@@ -82,6 +85,9 @@ class Phase:
     """Old sealed batches replayed to the county after this phase (0: none)."""
     forward_by_usb: UsbTrip | None
     """The county also carries its backlog to the prefecture on a stick."""
+    equivocate: str = ""
+    """Where the node posts an altered twin of a batch after this phase: "county",
+    "prefecture" or "" (none)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,12 @@ def _chaos(rng: random.Random, kills: tuple[Kind, ...]) -> tuple[Chaos, ...]:
     return tuple(sorted(drawn, key=lambda c: c.after))
 
 
+def _equivocation(seed: int, index: int) -> str:
+    # Its own stream, drawn after the rest: the schedules of earlier seeds stay as they were.
+    rng = random.Random(f"equivocate:{seed}:{index}")
+    return rng.choices(("", "county", "prefecture"), weights=(0.7, 0.15, 0.15))[0]
+
+
 def draw_schedule(seed: int) -> Schedule:
     rng = random.Random(f"campaign:{seed}")
     phases = []
@@ -144,6 +156,7 @@ def draw_schedule(seed: int) -> Schedule:
                 chaos=_chaos(rng, kills),
                 replays=rng.choice((0, 0, 1, 3)),
                 forward_by_usb=_trip(rng) if rng.random() < 0.15 else None,
+                equivocate=_equivocation(seed, index),
             )
         )
     return Schedule(

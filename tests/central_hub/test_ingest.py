@@ -179,6 +179,17 @@ def test_ingest_refuses_batch_sealed_to_another_hub(tmp_path):
     assert _count(pair.hub, rejected_batches) == 1
 
 
+def test_batch_for_another_county_is_told_wrong_recipient_not_unknown_node(tmp_path):
+    county_a, county_b = make_pair(tmp_path / "a"), make_pair(tmp_path / "b")
+    county_a.accept(1)
+    outbox = Outbox(county_a.node)
+    outbox.cut()
+    (batch,) = outbox.unacknowledged()
+    with pytest.raises(WrongRecipient, match="does not hold"):  # protocol.md §5.8 step 5
+        county_b.ingestor.ingest(seal_batch(batch, county_a.hub_info.seal_key()))
+    assert _count(county_b.hub, rejected_batches) == 0  # a node B does not know: nothing kept
+
+
 def test_ingest_refuses_garbage_as_malformed(tmp_path):
     pair = make_pair(tmp_path)
     with pytest.raises(MalformedInput):

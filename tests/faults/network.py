@@ -253,8 +253,11 @@ def assert_nothing_left_over(node_id: str, hub: Path, *, truncated_files: int = 
         held = conn.execute(
             "SELECT batch_seq FROM held_batches WHERE node_id = ?", (node_id,)
         ).fetchall()
+        # The refused version of a proven equivocation is the evidence, kept on purpose.
         rejected = conn.execute(
-            "SELECT batch_seq, reason_code FROM rejected_batches WHERE node_id = ?", (node_id,)
+            "SELECT batch_seq, reason_code FROM rejected_batches WHERE node_id = ? AND "
+            "batch_hash NOT IN (SELECT other_hash FROM equivocations WHERE node_id = ?)",
+            (node_id, node_id),
         ).fetchall()
         quarantined = conn.execute(
             "SELECT seq, reason_code FROM quarantine WHERE node_id = ?", (node_id,)

@@ -16,6 +16,7 @@ from sync_protocol import (
     GENESIS_HASH,
     MAX_BODY_SIZE,
     Event,
+    Forwarder,
     SignedBatch,
     SigningKey,
     build_batch,
@@ -308,6 +309,7 @@ def test_county_forwarding_a_township_batch_it_altered_is_refused_at_the_prefect
     seal_key = _hub_info(prefecture.home).seal_key()
     county = open_hub(network.county.home)
     county_key = county.signing
+    forwarder = Forwarder(county.config.hub_id, county_key)  # the county countersigns it
     county.close()
     if alteration == "body byte":
         body = batch.body[:-3] + bytes([batch.body[-3] ^ 0xFF]) + batch.body[-2:]
@@ -328,6 +330,8 @@ def test_county_forwarding_a_township_batch_it_altered_is_refused_at_the_prefect
         )
         status, code = 403, "bad_signature"
     before = table_counts(prefecture.home)
-    _refused(_post(prefecture.url, seal_batch(altered, seal_key)), status, code)
+    _refused(
+        _post(prefecture.url, seal_batch(altered, seal_key, forwarder=forwarder)), status, code
+    )
     assert table_counts(prefecture.home)["events"] == before["events"]
     assert rejections(prefecture.home)[-1] == (batch.header.node_id, 1, code)

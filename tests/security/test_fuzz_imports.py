@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from casework.catalog import COLUMNS
 from central_hub.catalogs import import_calendar_layer, import_catalog
 from central_hub.errors import HubError
 from central_hub.usb import import_folder
-from sync_protocol import ProtocolError, sign_document
+from sync_protocol import MAX_FRAME_SIZE, ProtocolError, sign_document
 from tests.pairs import Pair, make_pair
 from tests.security.test_fuzz_decoders import edited, json_values, signed_shapes
 from township_node.catalog import take_catalog_bundle
@@ -283,3 +284,141 @@ def test_hub_calendar_import_of_garbage_is_refused_and_keeps_the_draft(pair, dat
 @given(data=csv_files, suffix=st.sampled_from([".csv", ".xlsx"]))
 def test_campaign_hub_catalog_import_of_garbage_keeps_the_draft(pair, data, suffix):
     _catalog_file_case(pair, suffix, data)
+
+
+# --- whole stick folders (issue 24, item 5) ------------------------------------------------
+# Names (with `..`, `.`, nested folders), links out of the stick (to a real frame, a folder, a
+# device), named pipes, sparse files past the limits, truncated frames and deep JSON: the
+# importers raise only their package's errors, write nothing outside the stick, and apply
+# nothing.
+
+_PARTS = [
+    "to-HUB", "from-HUB", "to-prefecture-513400", "NODE", "registrations", "..", ".", "x",
+    "batch-00000001.tsb", "batch-00000002.tsb", "receipt-00000001.json", "feed-request.json",
+    "feed-000000000000.tsf", "backlog.json", "catalog.json", "x.json", "manifest.json",
+]  # fmt: skip
+_KINDS = ["file", "file", "file", "folder", "link-frame", "link-folder", "link-device", "huge"]
+if hasattr(os, "mkfifo"):
+    _KINDS.append("pipe")
+
+stick_entries = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from(_PARTS) | st.text("ab.-_/\\", min_size=1, max_size=6), max_size=5),
+        st.sampled_from(_KINDS),
+        st.one_of(
+            file_contents,
+            st.integers(1, 4000).map(lambda depth: b"[" * depth * 50),
+            st.integers(0, 2000).map(lambda cut: (cut, b"frame")),
+        ),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _place(stick: Path, outside: Path, names: dict[str, str], entry: Any, frame: bytes) -> None:
+    """Puts one entry on the stick (never outside it: a name that climbs out is dropped)."""
+    parts, kind, content = entry
+    relative = os.path.normpath("/".join(["township-sync", *(names.get(p, p) for p in parts)]))
+    path = stick / relative
+    if os.path.isabs(relative) or relative.startswith("..") or relative == "township-sync":
+        return
+    if os.path.lexists(path) or not path.resolve().is_relative_to(stick.resolve()):
+        return  # taken already (writing to a pipe placed there would block), or via a link
+    if isinstance(content, tuple):  # a real frame of the enrolled node, cut short
+        content = frame[: min(content[0], len(frame) - 1)]
+    with contextlib.suppress(OSError):  # a name already taken by a file or folder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "file":
+            path.write_bytes(content)
+        elif kind == "folder":
+            path.mkdir()
+        elif kind == "link-frame":
+            path.symlink_to(outside / "frame.tsb")
+        elif kind == "link-folder":
+            path.symlink_to(outside, target_is_directory=True)
+        elif kind == "link-device":
+            path.symlink_to(os.devnull if not os.path.exists("/dev/zero") else "/dev/zero")
+        elif kind == "pipe":
+            os.mkfifo(path)
+        else:  # sparse, past both limits
+            path.write_bytes(content[:8])
+            os.truncate(path, MAX_FRAME_SIZE + 1)
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in folder.rglob("*")
+        if path.is_file() and not path.is_symlink()
+    }
+
+
+@contextlib.contextmanager
+def _stick_and_outside(frame: bytes) -> Iterator[tuple[Path, Path]]:
+    """A stick and, beside it, a folder standing for the rest of this PC (it holds a real frame
+    of the enrolled node, which a link on the stick must not get applied)."""
+    with tempfile.TemporaryDirectory(prefix="stickfuzz-") as top:
+        stick, outside = Path(top) / "stick", Path(top) / "outside"
+        stick.mkdir()
+        (outside / "folder").mkdir(parents=True)
+        (outside / "frame.tsb").write_bytes(frame)
+        (outside / "doc.json").write_bytes(b"{}")
+        yield stick, outside
+
+
+def _stick_case(pair: Pair, frame: bytes, entries: list[Any], *, side: str) -> None:
+    names = {
+        "HUB": pair.hub_info.hub_id,
+        "to-HUB": f"to-{pair.hub_info.hub_id}",
+        "from-HUB": f"from-{pair.hub_info.hub_id}",
+        "NODE": pair.node.node_id,
+    }
+    hub_before, node_before = _hub_state(pair), _node_state(pair)
+    with _stick_and_outside(frame) as (stick, outside):
+        for entry in entries:
+            _place(stick, outside, names, entry, frame)
+        around = _snapshot(outside)
+        try:
+            if side == "hub":
+                summary = import_folder(pair.hub, stick)
+                assert len(summary.reasons) == summary.rejected
+            else:
+                report = import_receipts(pair.node, stick)
+                assert len(report.reasons) == len(report.reasons_zh) == report.ignored
+        except (HubError, NodeError, ProtocolError):
+            pass
+        assert _snapshot(outside) == around  # nothing written through a link
+        assert sorted(p.name for p in Path(stick).parent.iterdir()) == ["outside", "stick"]
+    assert _hub_state(pair) == hub_before
+    assert _node_state(pair) == node_before
+
+
+@SHORT
+@given(entries=stick_entries)
+def test_hub_usb_import_of_a_hostile_stick_raises_nothing_foreign_and_writes_only_on_it(
+    pair, frames, entries
+):
+    _stick_case(pair, frames[0], entries, side="hub")
+
+
+@SHORT
+@given(entries=stick_entries)
+def test_node_usb_import_of_a_hostile_stick_raises_nothing_foreign_and_changes_nothing(
+    pair, frames, entries
+):
+    _stick_case(pair, frames[0], entries, side="node")
+
+
+@pytest.mark.slow
+@LONG
+@given(entries=stick_entries)
+def test_campaign_hub_usb_import_of_hostile_sticks(pair, frames, entries):
+    _stick_case(pair, frames[0], entries, side="hub")
+
+
+@pytest.mark.slow
+@LONG
+@given(entries=stick_entries)
+def test_campaign_node_usb_import_of_hostile_sticks(pair, frames, entries):
+    _stick_case(pair, frames[0], entries, side="node")

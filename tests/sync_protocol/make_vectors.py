@@ -229,6 +229,29 @@ def _frames_section(existing: dict[str, Any] | None) -> dict[str, Any]:
     return frames
 
 
+FORWARDING_COUNTY = "county-513431"
+
+
+def _forward_section() -> dict[str, Any]:
+    """The county's countersignature (§5.9) of the vector batch, forwarded to the X25519
+    recipient with the hub key as the county's: Ed25519 is deterministic, so it is fixed."""
+    batch = _signed_batch()
+    recipient = next(iter(recipient_keys().values())).public
+    statement = {
+        "batch_hash": batch.header.batch_hash,
+        "batch_seq": batch.header.batch_seq,
+        "node_id": batch.header.node_id,
+        "recipient_key_id": recipient.key_id,
+        "via": FORWARDING_COUNTY,
+    }
+    signature = hub_key().sign(b"township-sync/v1/forward\x00" + canonical_json(statement))
+    return {
+        "via": FORWARDING_COUNTY,
+        "statement_text": canonical_json(statement).decode(),
+        "via_signature": b64encode(signature),
+    }
+
+
 def _receipt_inputs(batch_hash: str) -> dict[str, Any]:
     return {
         "hub_id": HUB_ID,
@@ -375,6 +398,7 @@ def build_vectors(
         "events": _events_section(),
         "batch": _batch_section(),
         "frames": _frames_section(existing_frames),
+        "forward": _forward_section(),
         "receipt": _document_section(receipt_inputs, Receipt(**receipt_inputs).sign(hub_key())),
         "cursor": _document_section(cursor_inputs, Cursor(**cursor_inputs).sign(hub_key())),
         "enrollment": _enrollment_section(),

@@ -21,12 +21,14 @@ from sync_protocol import (
     Cursor,
     Event,
     FeedRequest,
+    Forwarder,
     HubInfo,
     Receipt,
     SealPrivateKey,
     SignedDocument,
     SigningKey,
     VerifyKey,
+    b64decode,
     build_batch,
     canonical_json,
     code_id,
@@ -39,6 +41,7 @@ from sync_protocol import (
     open_feed_page,
     parse_timestamp,
     peek_batch,
+    seal_batch,
     sign_document,
     verify_enrollment_proof,
     verify_enrollment_request,
@@ -146,6 +149,25 @@ def test_open_batch_gives_vector_events_when_opening_vector_frame(frame: str, su
     assert opened.batch.signature.hex() == VECTORS["batch"]["signature_hex"]
     assert list(opened.events) == _events()
     assert [line.hex() for line in opened.lines] == [v["canonical_hex"] for v in VECTORS["events"]]
+
+
+def test_county_countersignature_vector_verifies_and_is_what_seal_batch_writes() -> None:
+    vector = VECTORS["forward"]
+    statement = b"township-sync/v1/forward\x00" + vector["statement_text"].encode("ascii")
+    signature = b64decode(vector["via_signature"], what="vector")
+    _hub_key().public.verify(signature, statement, what="vector")
+    recipient = _recipient(SUITE_X25519).public
+    county = Forwarder(vector["via"], _hub_key())
+    sealed = peek_batch(seal_batch(_signed_batch(), recipient, forwarder=county))
+    assert (sealed.via, sealed.via_signature) == (vector["via"], signature)
+    sealed.verify_forwarder(_hub_key().public)
+    assert json.loads(vector["statement_text"]) == {
+        "batch_hash": VECTORS["batch"]["batch_hash"],
+        "batch_seq": sealed.header.batch_seq,
+        "node_id": sealed.header.node_id,
+        "recipient_key_id": recipient.key_id,
+        "via": vector["via"],
+    }
 
 
 def test_clear_header_vector_is_signed_header_plus_hop_fields_when_parsed() -> None:

@@ -171,11 +171,17 @@ class SyncScreen(WindowScreen):
                 events=getattr(result, "events", "?"),
                 folder=getattr(result, "folder", ""),
             )
-        return t(
+        said = t(
             "已导入回执 {applied} 份（共 {receipts} 份）",
             applied=getattr(result, "applied", "?"),
             receipts=getattr(result, "receipts", "?"),
         )
+        # Each file not taken, with its reason (a link, too big, not the hub's): the first few.
+        reasons = getattr(result, "reasons_zh" if t.language == "zh" else "reasons", ())
+        if reasons:
+            shown = "；".join(reasons[:3]) + ("……" if len(reasons) > 3 else "")
+            said += t("；{count} 个文件未导入：{reasons}", count=len(reasons), reasons=shown)
+        return said
 
 
 _ROUND_DETAIL = re.compile(r"(\d+) batches, (\d+) events, (\d+) fed")
