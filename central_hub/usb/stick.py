@@ -22,6 +22,7 @@ from typing import Any
 from sync_protocol import MAX_DOCUMENT_SIZE, MalformedInput, parse_json
 
 from ..errors import HubError
+from ..home import make_private_dir
 
 __all__ = ["Stick", "plain_name"]
 
@@ -99,7 +100,7 @@ class Stick:
             OSError: the stick cannot be written (full, read-only, pulled out).
         """
         self._check_name(path)
-        self.root.mkdir(parents=True, exist_ok=True)  # the operator's folder, as they named it
+        make_private_dir(self.root)  # new folders 0700; an existing stick is left alone
         self._check_folders(path, create=True)
         # A temporary name of its own: two rounds at once may write the same file. Replacing
         # a link puts the file in its place; it never writes through it.

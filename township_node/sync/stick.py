@@ -22,6 +22,7 @@ from typing import Any
 from sync_protocol import MAX_DOCUMENT_SIZE, MalformedInput, parse_json
 
 from ..errors import StickFileRefused
+from ..permissions import make_private_dir
 
 __all__ = ["Stick"]
 
@@ -106,7 +107,7 @@ class Stick:
             OSError: the stick cannot be written (full, read-only, pulled out).
         """
         self._check_name(path)
-        self.root.mkdir(parents=True, exist_ok=True)  # the clerk's folder, as they named it
+        make_private_dir(self.root)  # new folders 0700; an existing stick is left alone
         self._check_folders(path, create=True)
         # A temporary name of its own: two rounds at once may write the same file. Replacing
         # a link puts the file in its place; it never writes through it.
@@ -146,7 +147,7 @@ class Stick:
                     raise
                 # Another round may make it meanwhile: it is looked at below like any other.
                 with contextlib.suppress(FileExistsError):
-                    os.mkdir(here)
+                    os.mkdir(here, 0o700)
                 info = os.lstat(here)
             where = here.relative_to(self.root).as_posix()
             if _is_link(info):
