@@ -18,10 +18,8 @@ from sync_protocol import (
     FeedEntry,
     FeedPage,
     FeedRequest,
-    RevokedNode,
     SealPublicKey,
     SignedDocument,
-    UnknownNode,
     VerifyKey,
     b64decode,
     decode_event,
@@ -30,8 +28,9 @@ from sync_protocol import (
 )
 
 from ..home import HubHome
+from ..ingest import enrolled_node
 from ..reconcile import record_report, resend_instruction
-from ..store import events, feed, nodes
+from ..store import events, feed
 
 __all__ = ["answer_feed_request", "feed_page_for"]
 
@@ -98,12 +97,4 @@ def feed_page_for(
 
 def _node(home: HubHome, node_id: str) -> sa.Row:
     with home.engine.connect() as conn:
-        row = conn.execute(sa.select(nodes).where(nodes.c.node_id == node_id)).first()
-    if row is None:
-        raise UnknownNode(
-            f"node {node_id} is not enrolled at this hub",
-            hint="enroll it with a code from `central-hub enroll-code`",
-        )
-    if row.revoked_at is not None:
-        raise RevokedNode(f"node {node_id} was revoked on {row.revoked_at}")
-    return row
+        return enrolled_node(conn, node_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .contacts import node_contacts
 from .equivocation import equivocations, equivocations_of, take_reported
-from .ingestor import Ingestor
+from .ingestor import Ingestor, enrolled_node
 from .sequencing import Decision
 from .uploads import Uploads
 
@@ -19,6 +19,7 @@ __all__ = [
     "Decision",
     "Ingestor",
     "Uploads",
+    "enrolled_node",
     "equivocations",
     "equivocations_of",
     "node_contacts",

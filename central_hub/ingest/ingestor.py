@@ -62,7 +62,7 @@ from .projection import project_events
 from .quarantine import quarantine_note, record_quarantine
 from .sequencing import Decision, NodeCursor, decide
 
-__all__ = ["Decision", "IngestResult", "Ingestor", "NodeCursor", "decide"]
+__all__ = ["Decision", "IngestResult", "Ingestor", "NodeCursor", "decide", "enrolled_node"]
 
 log = logging.getLogger("central_hub.ingest")
 MAX_REJECTED_KEPT_PER_NODE = 1000
@@ -139,14 +139,7 @@ class Ingestor:
 
     def _sender(self, node_id: str) -> _Sender:
         with self._home.engine.connect() as conn:
-            row = conn.execute(sa.select(nodes).where(nodes.c.node_id == node_id)).first()
-            if row is None:
-                raise UnknownNode(
-                    f"node {node_id} is not enrolled at this hub",
-                    hint="enroll it with a code from `central-hub enroll-code`",
-                )
-            if row.revoked_at is not None:
-                raise RevokedNode(f"node {node_id} was revoked on {row.revoked_at}")
+            row = enrolled_node(conn, node_id)
             county = None
             if row.registered_via:
                 county_key = conn.execute(
@@ -164,13 +157,14 @@ class Ingestor:
 
         Raises:
             NotForwarded: not countersigned by the node's county (the node's own signature
-                checked first, so a refused batch kept as evidence is the node's).
+                checked first, so a refused batch kept as evidence is the node's; on the
+                path taken, open_batch checks it once).
             BadSignature: the node's or the county's signature does not verify.
         """
         if sender.county is None:
             return
-        _verify_node_signature(sealed, sender.key)
         if sealed.via != sender.registered_via:
+            _verify_node_signature(sealed, sender.key)  # only the node's own is kept as proof
             came = f"forwarded by {sealed.via}" if sealed.via else "posted directly"
             raise NotForwarded(
                 f"batch {sealed.header.batch_seq} of node {sealed.header.node_id} was {came}; "
@@ -351,6 +345,23 @@ class Ingestor:
 
 def _now() -> str:
     return format_timestamp(datetime.now(UTC))
+
+
+def enrolled_node(conn: sa.Connection, node_id: str) -> sa.Row:
+    """The node's row, when it may send to this hub: enrolled here and not revoked.
+
+    Raises:
+        UnknownNode, RevokedNode.
+    """
+    row = conn.execute(sa.select(nodes).where(nodes.c.node_id == node_id)).first()
+    if row is None:
+        raise UnknownNode(
+            f"node {node_id} is not enrolled at this hub",
+            hint="enroll it with a code from `central-hub enroll-code`",
+        )
+    if row.revoked_at is not None:
+        raise RevokedNode(f"node {node_id} was revoked on {row.revoked_at}")
+    return row
 
 
 def _verify_node_signature(sealed: SealedBatch, key: VerifyKey) -> None:
