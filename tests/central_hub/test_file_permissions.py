@@ -20,34 +20,11 @@ from central_hub.ingest import Ingestor, Uploads
 from central_hub.usb import import_folder
 from central_hub.web import create_dashboard
 from tests.central_hub.test_compliance import XINCHENG, CaseWriter, prefecture_hub
+from tests.file_modes import modes, not_private, umask_022  # noqa: F401 (autouse)
 from tests.pairs import make_pair
 from township_node.sync import export_batches
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
-
-
-@pytest.fixture(autouse=True)
-def umask_022():
-    """The usual umask, under which new files are 0644 and folders 0755 unless we say so."""
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
-
-
-def _modes(folder: Path) -> dict[str, str]:
-    """Every path under `folder` (and `folder` itself, as ".") with its mode, as ls shows it."""
-    paths = [folder, *folder.rglob("*")]
-    return {
-        str(path.relative_to(folder)): f"{stat.S_IMODE(path.lstat().st_mode):04o}" for path in paths
-    }
-
-
-def _not_private(folder: Path) -> dict[str, str]:
-    return {
-        name: mode
-        for name, mode in _modes(folder).items()
-        if mode != ("0700" if (folder / name).is_dir() else "0600")
-    }
 
 
 def _sqlite_hub(path: Path) -> HubHome:
@@ -68,10 +45,10 @@ def test_new_hub_home_holds_only_private_files_and_folders_under_umask_022(tmp_p
     uploads = Uploads(home, Ingestor(home))
     # The first piece of a frame: too short to check, kept in uploads/ for the next one.
     assert uploads.put("ab" * 32, 0, 10_000, b"\x00" * 100).offset == 100
-    names = set(_modes(home.path))
+    names = set(modes(home.path))
     assert {"hub.json", "hub.db", "hub.db-wal", "hub.db-shm", "keys/hub-keys.json"} <= names
     assert {"keys/dashboard-secret", f"uploads/{'ab' * 32}.part", "uploads.lock"} <= names
-    assert _not_private(home.path) == {}
+    assert not_private(home.path) == {}
     home.close()
 
 
@@ -82,8 +59,8 @@ def test_receipts_the_hub_writes_to_a_stick_are_private(tmp_path):
     export_batches(pair.node, stick)
     summary = import_folder(pair.hub, stick)
     assert summary.applied == 1
-    assert any(name.startswith("township-sync/from-") for name in _modes(stick))
-    assert _not_private(stick) == {}
+    assert any(name.startswith("township-sync/from-") for name in modes(stick))
+    assert not_private(stick) == {}
 
 
 def test_compliance_table_written_as_csv_is_private(tmp_path, capsys):
@@ -102,7 +79,7 @@ def test_old_hub_home_is_tightened_when_opened_and_says_so(tmp_path, caplog):
         path.chmod(0o755 if path.is_dir() else 0o644)  # what a release before issue 24 left
     with caplog.at_level(logging.WARNING, logger="central_hub.home"):
         open_home(home.path).close()
-    assert _not_private(home.path) == {}
+    assert not_private(home.path) == {}
     database = home.path / "hub.db"
     assert (
         f"tightened {database} from mode 0644 to 0600: it was readable by other accounts"

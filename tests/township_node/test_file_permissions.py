@@ -15,6 +15,7 @@ import pytest
 
 from sync_protocol import HubClient
 from tests.conftest import free_port
+from tests.file_modes import modes, not_private, umask_022  # noqa: F401 (autouse)
 from tests.pairs import make_pair
 from township_node.backup import BACKUP_FOLDER, take_rolling_backup, write_backup
 from township_node.doctor import run_checks
@@ -30,14 +31,6 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
 
 @pytest.fixture(autouse=True)
-def umask_022():
-    """The usual umask, under which new files are 0644 and folders 0755 unless we say so."""
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
-
-
-@pytest.fixture(autouse=True)
 def logging_back_to_stderr():
     yield
     configure_node_logging(None)  # no test leaves a handler on a removed home's node.log
@@ -45,22 +38,6 @@ def logging_back_to_stderr():
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.lstat().st_mode)
-
-
-def _modes(folder: Path) -> dict[str, str]:
-    """Every path under `folder` (and `folder` itself, as ".") with its mode, as ls shows it."""
-    modes = {".": f"{_mode(folder):04o}"}
-    for path in folder.rglob("*"):
-        modes[str(path.relative_to(folder))] = f"{_mode(path):04o}"
-    return modes
-
-
-def _not_private(folder: Path) -> dict[str, str]:
-    return {
-        name: mode
-        for name, mode in _modes(folder).items()
-        if mode != ("0700" if (folder / name).is_dir() else "0600")
-    }
 
 
 def _facts(pair, number):
@@ -78,12 +55,12 @@ def test_new_node_home_holds_only_private_files_and_folders_under_umask_022(tmp_
     export_batches(home, tmp_path / "stick")  # leaves the sealed copies in outgoing/
     with pytest.raises(SyncFailed):
         sync_once(home, HubClient(f"http://127.0.0.1:{free_port()}", attempts=1))
-    names = set(_modes(home.path))
+    names = set(modes(home.path))
     # While the database is open its -wal and -shm files exist: SQLite gives them node.db's mode.
     assert {"node.db", "node.db-wal", "node.db-shm", LOG_FILE, "keys/node-keys.json"} <= names
     assert {"receipts", "backups", "outgoing", "sync.lock"} <= names
-    assert _not_private(home.path) == {}
-    assert _not_private(tmp_path / "stick") == {}
+    assert not_private(home.path) == {}
+    assert not_private(tmp_path / "stick") == {}
 
 
 def test_receipt_file_is_private_and_readable_by_its_clerk(tmp_path):
@@ -101,7 +78,7 @@ def test_backup_on_a_stick_is_0600_in_a_new_0700_folder_with_its_manifest(tmp_pa
     stick.mkdir()  # the stick's own folder is not ours to change
     path, manifest = write_backup(home, stick / "backups")
     assert _mode(stick) == 0o755
-    assert _modes(stick / "backups") == {
+    assert modes(stick / "backups") == {
         ".": "0700",
         path.name: "0600",
         manifest.path_name: "0600",
@@ -115,7 +92,7 @@ def test_home_restored_from_a_backup_is_private(tmp_path):
     home = init_home(tmp_path / "node", center_code="513431100", name="新城镇便民服务中心")
     backup, _ = write_backup(home, tmp_path / "stick")
     restored, _ = restore_backup(backup, tmp_path / "new-pc")
-    assert _not_private(restored.path) == {}
+    assert not_private(restored.path) == {}
     restored.close()
 
 
@@ -143,7 +120,7 @@ def test_old_home_with_readable_node_db_is_tightened_when_opened_and_says_so(tmp
     with caplog.at_level(logging.WARNING, logger="township_node.permissions"):
         reopened = open_home(home.path)
     reopened.close()
-    assert _not_private(home.path) == {}
+    assert not_private(home.path) == {}
     assert (
         f"tightened {home.path / DATABASE_FILE} from mode 0644 to 0600: it was readable by "
         "other accounts"
